@@ -1,0 +1,36 @@
+// Entry point of `npm run -s cli -- <command> ...`. Each command lives in its own module and is
+// loaded only when asked for, so `stats` never pays for loading TensorFlow.js.
+import { UsageError } from './args.ts';
+
+type Command = { run(argv: string[]): Promise<number | void> };
+
+const commands: Record<string, { help: string; load: () => Promise<Command> }> = {
+  generate: { help: 'generate text with a base model (greedy unless --temperature)', load: () => import('./generate.ts') },
+  data: { help: 'data verify: check every file of the manifest', load: () => import('./data.ts') },
+};
+
+async function main(): Promise<number> {
+  const [name, ...rest] = process.argv.slice(2);
+  if (!name || name === '--help' || name === 'help') {
+    const lines = Object.entries(commands).map(([k, v]) => `  ${k.padEnd(10)} ${v.help}`);
+    process.stderr.write(`usage: npm run -s cli -- <command> [options]\n\ncommands:\n${lines.join('\n')}\n`);
+    return name ? 0 : 2;
+  }
+  const entry = commands[name];
+  if (!entry) {
+    process.stderr.write(`unknown command '${name}'; valid commands: ${Object.keys(commands).join(', ')}\n`);
+    return 2;
+  }
+  const mod = await entry.load();
+  return (await mod.run(rest)) ?? 0;
+}
+
+main().then(
+  (code) => { process.exitCode = code; },
+  (err: unknown) => {
+    if (err instanceof UsageError) { process.stderr.write(`${err.message}\n`); process.exitCode = 2; return; }
+    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (process.env.DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = 1;
+  },
+);
