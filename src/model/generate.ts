@@ -1,0 +1,60 @@
+// Autoregressive generation with llama2.c's conventions (run.c `generate`): start from BOS, feed the
+// prompt, then pick the argmax (or sample at a temperature); stop at `steps` positions or when the
+// model emits BOS, which in llama2.c's training data separates stories.
+import * as tf from '@tensorflow/tfjs';
+import type { Decoder } from './weights.ts';
+import type { Tokenizer } from '../tokenizer/tokenizer.ts';
+import { forward, logits } from './decoder.ts';
+import { padBatch } from './batch.ts';
+import { mulberry32 } from '../util/random.ts';
+
+export interface GenerateOptions {
+  steps: number;
+  prompt?: string;
+  /** 0 (default) = greedy */
+  temperature?: number;
+  seed?: number;
+  /** called with each new token id as it is chosen */
+  onToken?: (prev: number, token: number) => void;
+}
+
+/** Returns the token ids after BOS: the prompt's and the generated ones. */
+export function generate(model: Decoder, tok: Tokenizer, opts: GenerateOptions): number[] {
+  const steps = Math.min(opts.steps, model.config.maxSeqLen);
+  const prompt = tok.encode(opts.prompt ?? '', { bos: true });
+  const temperature = opts.temperature ?? 0;
+  const rand = mulberry32(opts.seed ?? 0);
+  const seq = [prompt[0]!];
+  for (let pos = 0; pos < steps; pos++) {
+    let next: number;
+    if (pos < prompt.length - 1) {
+      next = prompt[pos + 1]!;
+    } else {
+      const row = tf.tidy(() => {
+        const out = forward(model, padBatch([seq], 'right'), { attention: 'causal' });
+        return logits(model, out.lastHidden).slice([seq.length - 1, 0], [1, -1]).dataSync() as Float32Array;
+      });
+      next = temperature > 0 ? sample(row, temperature, rand) : argmax(row);
+    }
+    if (next === tok.bosId) break;
+    opts.onToken?.(seq[seq.length - 1]!, next);
+    seq.push(next);
+  }
+  return seq.slice(1);
+}
+
+function argmax(x: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < x.length; i++) if (x[i]! > x[best]!) best = i;
+  return best;
+}
+
+function sample(logit: Float32Array, temperature: number, rand: () => number): number {
+  let max = -Infinity;
+  for (const v of logit) max = Math.max(max, v);
+  const p = Array.from(logit, (v) => Math.exp((v - max) / temperature));
+  const total = p.reduce((a, b) => a + b, 0);
+  let r = rand() * total;
+  for (let i = 0; i < p.length; i++) { r -= p[i]!; if (r <= 0) return i; }
+  return p.length - 1;
+}

@@ -1,0 +1,54 @@
+// A small seeded PRNG so every bootstrap and permutation result can be rerun bit-for-bit.
+// xoshiro128** (Blackman & Vigna, 2018): 128-bit state, period 2^128 − 1, passes BigCrush; the
+// state is seeded from one integer through splitmix32 so that nearby seeds give unrelated streams.
+
+export interface Rng {
+  /** Uniform float in [0, 1) with 53 random bits. */
+  next(): number;
+  /** Uniform integer in [0, n). */
+  int(n: number): number;
+  /** Raw 32-bit unsigned output. */
+  uint32(): number;
+}
+
+function splitmix32(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x9e3779b9) >>> 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+}
+
+/** xoshiro128** seeded with an integer (its low 32 bits are used; the same seed gives the same stream). */
+export function createRng(seed: number): Rng {
+  if (!Number.isInteger(seed)) throw new RangeError(`createRng: seed must be an integer, got ${seed}`);
+  const sm = splitmix32(seed);
+  let a = sm(), b = sm(), c = sm(), d = sm();
+  if ((a | b | c | d) === 0) a = 1; // the all-zero state is a fixed point
+  const uint32 = (): number => {
+    const result = Math.imul(rotl(Math.imul(b, 5) >>> 0, 7), 9) >>> 0;
+    const t = (b << 9) >>> 0;
+    c ^= a; d ^= b; b ^= c; a ^= d;
+    c = (c ^ t) >>> 0;
+    d = rotl(d, 11);
+    a >>>= 0; b >>>= 0;
+    return result;
+  };
+  const next = (): number => {
+    // 27 + 26 bits, as in the usual float64-from-two-uint32 construction.
+    const hi = uint32() >>> 5, lo = uint32() >>> 6;
+    return (hi * 67108864 + lo) / 9007199254740992;
+  };
+  const int = (n: number): number => {
+    if (!Number.isInteger(n) || n <= 0) throw new RangeError(`Rng.int: n must be a positive integer, got ${n}`);
+    return Math.floor(next() * n);
+  };
+  return { next, int, uint32 };
+}
+
+function rotl(x: number, k: number): number {
+  return ((x << k) | (x >>> (32 - k))) >>> 0;
+}
