@@ -78,7 +78,7 @@ async function main(): Promise<number> {
       const [archive, member] = remark[1]!.split('!') as [string, string | undefined];
       const origin = rawGitHubUrl(repo, commit, archive);
       note = member
-        ? `mirror-only: extracted (${remark[2]}) from the upstream archive ${origin} (member ${member}); no byte-identical upstream file`
+        ? `mirror-only: ${remark[2]} from the upstream archive ${origin} (member ${member}); no byte-identical upstream file`
         : `mirror-only: ${remark[2]} from the upstream file ${origin}; no byte-identical upstream file`;
     } else if (HUB_FILES[path]) {
       url = `https://huggingface.co/karpathy/tinyllamas/resolve/${TINYLLAMAS_REVISION}/${HUB_FILES[path]}`;

@@ -49,7 +49,7 @@ export async function downloadVerified(url: string, dest: string, expected: Expe
         // Stop early on an oversized answer (an error page, a different file) instead of filling the disk.
         if (bytes > expected.bytes) break;
         h.update(chunk);
-        if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+        if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
       }
     } catch (err) {
       out.destroy();

@@ -8,7 +8,7 @@
 // Every file is checked against its sha256 before its path is handed out, once per process.
 import { stat, readFile } from 'node:fs/promises';
 import { statSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadManifest, type Manifest, type ManifestEntry, unsafePathReason } from './manifest.ts';
 import { DownloadError, downloadVerified, hashFile } from './download.ts';
@@ -103,7 +103,7 @@ export class DataStore {
   }
 
   getManifest(): Promise<Manifest> {
-    this.manifest ??= loadManifest(manifestFile, relative(process.cwd(), manifestFile) || manifestFile);
+    this.manifest ??= loadManifest(manifestFile, process.cwd() === projectRoot ? 'data/manifest.tsv' : manifestFile);
     return this.manifest;
   }
 
@@ -144,7 +144,7 @@ export class DataStore {
       throw new DataFileError(
         `data file '${e.path}' is a converted file with no byte-identical upstream (${e.note}); it can only come from the mirror: ` +
         (mirror === null
-          ? `no mirror folder found (set PA_DATA_MIRROR to the folder holding ${e.path}, default <project root>/../shared = ${resolve(projectRoot, '..', 'shared')})`
+          ? `no mirror folder found (set PA_DATA_MIRROR to the mirror root, the folder that has ${e.path} under it; default <project root>/../shared = ${resolve(projectRoot, '..', 'shared')})`
           : `the mirror ${mirror} does not hold ${e.path}`),
         e.path, 'mirror-only');
     }

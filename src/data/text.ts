@@ -2,10 +2,11 @@
 // Upstream files mix UTF-8 (some with a BOM), Windows-1252 bytes and CRLF line ends; these helpers
 // make each of those an explicit, countable decision instead of a silent replacement character.
 
-/** A malformed record in a data file; the message always names the file and the 1-based line. */
+/** A malformed record in a data file; the message names the file and the 1-based line (or, for
+ *  JSON, a path to the record such as `doc 52 / system bart_out.txt`). */
 export class DataFormatError extends Error {
-  constructor(readonly file: string, readonly line: number, detail: string) {
-    super(`${file}:${line}: ${detail}`);
+  constructor(readonly file: string, readonly line: number | string, detail: string) {
+    super(typeof line === 'number' ? `${file}:${line}: ${detail}` : `${file} (${line}): ${detail}`);
     this.name = 'DataFormatError';
   }
 }
@@ -82,4 +83,18 @@ function lineOfFirstInvalidUtf8(bytes: Uint8Array): number {
     }
   }
   return line;
+}
+
+/** Line-aligned files (castorini-style `a.toks` / `b.toks` / `sim.txt` / `id.txt`): the lines of
+ *  each, after checking that all have the same number of lines. */
+export function alignedLines(files: readonly { fileName: string; bytes: Uint8Array }[]): string[][] {
+  const cols = files.map((f) => splitLines(decodeUtf8(f.bytes, f.fileName).text));
+  const n = cols[0]?.length ?? 0;
+  cols.forEach((c, k) => {
+    if (c.length !== n) {
+      throw new DataFormatError(files[k]!.fileName, Math.min(c.length, n) + 1,
+        `${c.length} lines, but ${files[0]!.fileName} has ${n} (the files must be line-aligned)`);
+    }
+  });
+  return cols;
 }
