@@ -38,10 +38,10 @@ export function rmsNorm(x: tf.Tensor2D, w: tf.Tensor1D, eps: number): tf.Tensor2
 }
 
 function project(x: tf.Tensor2D, w: tf.Tensor2D, bias: tf.Tensor1D | undefined, layer: number, name: Projection, opts: ForwardOptions): tf.Tensor2D {
-  let y = tf.matMul(x, w);
-  if (bias) y = tf.add(y, bias);
+  let y: tf.Tensor2D = tf.matMul(x, w);
+  if (bias) y = tf.add(y, bias) as tf.Tensor2D;
   const d = opts.adapter?.delta(x, layer, name);
-  if (d) y = tf.add(y, d);
+  if (d) y = tf.add(y, d) as tf.Tensor2D;
   return y;
 }
 
@@ -112,7 +112,7 @@ function attention(
   const probs = tf.softmax(scores, -1);
   const out = tf.matMul(probs, vg) // [B, K, G·T, D]
     .reshape([B, K, G, T, D]).transpose([0, 3, 1, 2, 4]).reshape([B * T, H * D]) as tf.Tensor2D;
-  return project(out, l.wo, undefined, layer, 'wo', opts);
+  return project(out, l.wo, l.bo, layer, 'wo', opts);
 }
 
 function mlp(c: DecoderConfig, l: LayerWeights, layer: number, h: tf.Tensor2D, opts: ForwardOptions): tf.Tensor2D {

@@ -12,6 +12,7 @@ export interface LayerWeights {
   bq?: tf.Tensor1D;
   bk?: tf.Tensor1D;
   bv?: tf.Tensor1D;
+  bo?: tf.Tensor1D; // Llama with attention_bias
   mlpNorm: tf.Tensor1D;
   wGate: tf.Tensor2D; // [dim, hiddenDim]
   wUp: tf.Tensor2D; // [dim, hiddenDim]

@@ -1,0 +1,119 @@
+// Building blocks of the trainable pooling heads, after the Perceiver-style block the authors used:
+// multi-head cross-attention with pre-norm LayerNorms on queries and context, then a pre-norm GEGLU
+// feed-forward with a residual. Weights are initialised from a seeded generator so the same seed
+// gives the same head on every backend.
+import * as tf from '@tensorflow/tfjs';
+import { mulberry32 } from '../util/random.ts';
+
+let uid = 0; // tf.variable names must be unique per process
+
+export class ParamFactory {
+  readonly variables: Record<string, tf.Variable> = {};
+  private readonly rand: () => number;
+  constructor(seed: number) { this.rand = mulberry32(seed); }
+
+  /** PyTorch nn.Linear's default init: uniform(±1/sqrt(fanIn)). */
+  linear(name: string, fanIn: number, fanOut: number): tf.Variable {
+    const bound = 1 / Math.sqrt(fanIn);
+    return this.add(name, [fanIn, fanOut], () => (this.rand() * 2 - 1) * bound);
+  }
+
+  normal(name: string, shape: number[], std: number): tf.Variable {
+    // Box–Muller from the seeded uniform generator.
+    return this.add(name, shape, () => Math.sqrt(-2 * Math.log(1 - this.rand())) * Math.cos(2 * Math.PI * this.rand()) * std);
+  }
+
+  constant(name: string, shape: number[], value: number): tf.Variable {
+    return this.add(name, shape, () => value);
+  }
+
+  private add(name: string, shape: number[], f: () => number): tf.Variable {
+    if (this.variables[name]) throw new Error(`duplicate parameter ${name}`);
+    const n = shape.reduce((p, d) => p * d, 1);
+    const v = tf.variable(tf.tensor(Float32Array.from({ length: n }, f), shape), true, `${name}#${uid++}`);
+    this.variables[name] = v;
+    return v;
+  }
+}
+
+export interface LayerNormParams { gamma: tf.Variable; beta: tf.Variable }
+
+export function layerNormParams(p: ParamFactory, name: string, dim: number): LayerNormParams {
+  return { gamma: p.constant(`${name}.weight`, [dim], 1), beta: p.constant(`${name}.bias`, [dim], 0) };
+}
+
+export function layerNorm(x: tf.Tensor, ln: LayerNormParams, eps = 1e-5): tf.Tensor {
+  const { mean, variance } = tf.moments(x, -1, true);
+  return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))), ln.gamma), ln.beta);
+}
+
+/** x [..., in] · W [in, out] as one 2-D product. */
+export function dense(x: tf.Tensor, w: tf.Tensor): tf.Tensor {
+  const shape = x.shape;
+  const inDim = shape[shape.length - 1]!;
+  const y = tf.matMul(x.reshape([-1, inDim]) as tf.Tensor2D, w as tf.Tensor2D);
+  return y.reshape([...shape.slice(0, -1), w.shape[1]!]);
+}
+
+export interface CrossAttentionParams {
+  heads: number;
+  headDim: number;
+  normQ: LayerNormParams;
+  normKv: LayerNormParams;
+  wq: tf.Variable; // [qDim, heads·headDim]
+  wk: tf.Variable; // [kvDim, heads·headDim]
+  wv: tf.Variable;
+  wo: tf.Variable; // [heads·headDim, qDim]
+}
+
+export function crossAttentionParams(p: ParamFactory, name: string, qDim: number, kvDim: number, heads: number, headDim: number): CrossAttentionParams {
+  const inner = heads * headDim;
+  return {
+    heads, headDim,
+    normQ: layerNormParams(p, `${name}.norm_q`, qDim),
+    normKv: layerNormParams(p, `${name}.norm_kv`, kvDim),
+    wq: p.linear(`${name}.to_q`, qDim, inner),
+    wk: p.linear(`${name}.to_k`, kvDim, inner),
+    wv: p.linear(`${name}.to_v`, kvDim, inner),
+    wo: p.linear(`${name}.to_out`, inner, qDim),
+  };
+}
+
+/**
+ * Pre-norm multi-head cross-attention: queries q [B, Nq, qDim] attend over context c [B, Nc, kvDim];
+ * `keyMask` [B, Nc] (1 = attend) hides padding. Returns [B, Nq, qDim] (without the residual).
+ */
+export function crossAttention(a: CrossAttentionParams, q: tf.Tensor3D, c: tf.Tensor3D, keyMask?: tf.Tensor2D): tf.Tensor3D {
+  const [B, Nq] = q.shape;
+  const Nc = c.shape[1];
+  const { heads: H, headDim: D } = a;
+  const qn = layerNorm(q, a.normQ);
+  const cn = layerNorm(c, a.normKv);
+  const split = (x: tf.Tensor, n: number) => x.reshape([B, n, H, D]).transpose([0, 2, 1, 3]); // [B, H, n, D]
+  const Q = split(dense(qn, a.wq), Nq);
+  const Kt = dense(cn, a.wk).reshape([B, Nc, H, D]).transpose([0, 2, 3, 1]); // [B, H, D, Nc]
+  const V = split(dense(cn, a.wv), Nc);
+  let scores = tf.mul(tf.matMul(Q, Kt), 1 / Math.sqrt(D)); // [B, H, Nq, Nc]
+  if (keyMask) scores = tf.add(scores, tf.mul(tf.sub(1, keyMask), -1e9).reshape([B, 1, 1, Nc]));
+  const out = tf.matMul(tf.softmax(scores, -1), V).transpose([0, 2, 1, 3]).reshape([B, Nq, H * D]);
+  return dense(out, a.wo) as tf.Tensor3D;
+}
+
+export interface FeedForwardParams { norm: LayerNormParams; w1: tf.Variable; w2: tf.Variable; inner: number }
+
+/** GEGLU feed-forward: Linear(dim → 2·mult·dim), x·gelu(gate), Linear(mult·dim → dim). */
+export function feedForwardParams(p: ParamFactory, name: string, dim: number, mult: number): FeedForwardParams {
+  const inner = Math.round(dim * mult);
+  return { norm: layerNormParams(p, `${name}.norm`, dim), w1: p.linear(`${name}.w1`, dim, 2 * inner), w2: p.linear(`${name}.w2`, inner, dim), inner };
+}
+
+export function gelu(x: tf.Tensor): tf.Tensor {
+  // exact erf form, as torch.nn.functional.gelu's default
+  return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2))));
+}
+
+export function feedForward(f: FeedForwardParams, x: tf.Tensor3D): tf.Tensor3D {
+  const h = dense(layerNorm(x, f.norm), f.w1);
+  const [val, gate] = tf.split(h, 2, -1);
+  return dense(tf.mul(val!, gelu(gate!)), f.w2) as tf.Tensor3D;
+}

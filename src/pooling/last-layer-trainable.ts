@@ -1,0 +1,30 @@
+// Models 2 and 4: the trainable latent-query head over the LAST layer. Under causal attention its
+// only key/value is the EOS vector (Model 2); under bidirectional attention it attends over every
+// token (Model 4). Padding is masked unless `maskPadding: false` (the authors' Model 4 code passes
+// padding positions unmasked).
+import * as tf from '@tensorflow/tfjs';
+import { boolOption, gatherLast, registerPooling, type Pooling, type PoolingInput } from './pooling.ts';
+import { headSizes } from './head-sizes.ts';
+import { LatentQueryHead } from './latent-query-head.ts';
+import type { DecoderConfig } from '../model/config.ts';
+
+export const lastLayerTrainablePooling = {
+  name: 'last-layer-trainable',
+  description: 'latent-query cross-attention over the last layer (EOS only when causal, all tokens when bidirectional)',
+  create(model: DecoderConfig, options: Record<string, unknown>, seed: number): Pooling {
+    const sizes = headSizes(model, options, 'last-layer-trainable');
+    const maskPadding = boolOption(options, 'maskPadding', true, 'last-layer-trainable');
+    const head = new LatentQueryHead(model.dim, sizes, seed);
+    return {
+      name: 'last-layer-trainable',
+      options: { ...sizes, maskPadding },
+      variables: head.params.variables,
+      pool({ hiddenStates, mask, lastIndex, attention }: PoolingInput) {
+        const last = hiddenStates.at(-1)!;
+        if (attention === 'causal') return head.apply(gatherLast(last, lastIndex).expandDims(1) as tf.Tensor3D);
+        return head.apply(last, maskPadding ? mask : undefined);
+      },
+    };
+  },
+};
+registerPooling(lastLayerTrainablePooling);

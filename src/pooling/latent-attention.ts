@@ -1,0 +1,37 @@
+// NV-Embed's latent attention (the sixth design): the last layer's TOKENS are the queries and a
+// trainable latent array is the keys/values; then a GEGLU MLP with a residual, then the masked mean
+// over tokens. Defaults scale NV-Embed's 512 latents at d = 4096 to d/8.
+import * as tf from '@tensorflow/tfjs';
+import { maskedMean, numberOption, registerPooling, type Pooling, type PoolingInput } from './pooling.ts';
+import { ParamFactory, crossAttention, crossAttentionParams, feedForward, feedForwardParams } from './blocks.ts';
+import type { DecoderConfig } from '../model/config.ts';
+
+export const latentAttentionPooling = {
+  name: 'latent-attention',
+  description: 'NV-Embed latent attention: tokens query a trainable latent array, MLP, masked mean',
+  create(model: DecoderConfig, options: Record<string, unknown>, seed: number): Pooling {
+    const name = 'latent-attention';
+    const latents = numberOption(options, 'latents', Math.max(8, Math.round(model.dim / 8)), name);
+    const heads = numberOption(options, 'heads', Math.min(8, model.nHeads), name);
+    const headDim = numberOption(options, 'headDim', Math.max(8, Math.round(model.dim / heads)), name);
+    const ffMult = numberOption(options, 'ffMult', 4, name);
+    const p = new ParamFactory(seed);
+    const kv = p.normal('latents', [latents, model.dim], 1);
+    const attn = crossAttentionParams(p, 'cross_attn', model.dim, model.dim, heads, headDim);
+    const ff = feedForwardParams(p, 'ff', model.dim, ffMult);
+    return {
+      name,
+      options: { latents, heads, headDim, ffMult },
+      variables: p.variables,
+      pool({ hiddenStates, mask }: PoolingInput) {
+        const tokens = hiddenStates.at(-1)!;
+        const B = tokens.shape[0];
+        const context = tf.broadcastTo(kv, [B, latents, model.dim]) as tf.Tensor3D;
+        let x = tf.add(tokens, crossAttention(attn, tokens, context)) as tf.Tensor3D;
+        x = tf.add(x, feedForward(ff, x)) as tf.Tensor3D;
+        return maskedMean(x, mask);
+      },
+    };
+  },
+};
+registerPooling(latentAttentionPooling);

@@ -1,0 +1,30 @@
+// The authors' trainable pooling block (Models 2–5): trainable latents are the QUERIES of a
+// multi-head cross-attention over the input vectors; then a pre-norm GEGLU feed-forward with a
+// residual; then the mean over latents.
+import * as tf from '@tensorflow/tfjs';
+import { ParamFactory, crossAttention, crossAttentionParams, feedForward, feedForwardParams } from './blocks.ts';
+import type { HeadSizes } from './head-sizes.ts';
+
+export class LatentQueryHead {
+  readonly params: ParamFactory;
+  private readonly latents: tf.Variable;
+  private readonly attn;
+  private readonly ff;
+
+  constructor(dim: number, sizes: HeadSizes, seed: number) {
+    this.params = new ParamFactory(seed);
+    this.latents = this.params.normal('latents', [sizes.latents, dim], 1);
+    this.attn = crossAttentionParams(this.params, 'cross_attn', dim, dim, sizes.heads, sizes.headDim);
+    this.ff = feedForwardParams(this.params, 'ff', dim, sizes.ffMult);
+  }
+
+  /** inputs [B, N, dim] with keyMask [B, N] (or none) → [B, dim] */
+  apply(inputs: tf.Tensor3D, keyMask?: tf.Tensor2D): tf.Tensor2D {
+    const B = inputs.shape[0];
+    const [n, d] = this.latents.shape as [number, number];
+    const q = tf.broadcastTo(this.latents, [B, n, d]) as tf.Tensor3D;
+    let x = tf.add(q, crossAttention(this.attn, q, inputs, keyMask)) as tf.Tensor3D;
+    x = tf.add(x, feedForward(this.ff, x)) as tf.Tensor3D;
+    return tf.mean(x, 1) as tf.Tensor2D;
+  }
+}
