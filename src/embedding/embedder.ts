@@ -1,0 +1,64 @@
+// Texts → L2-normalised embeddings with a decoder, a design and (optionally) trained weights.
+// As the authors did: BOS + text + EOS, left padding, the task instruction glued to queries without a
+// space. Encoding sorts texts by length so each batch pads little, and reports progress.
+import * as tf from '@tensorflow/tfjs';
+import type { Decoder } from '../model/weights.ts';
+import type { Tokenizer } from '../tokenizer/tokenizer.ts';
+import type { Design } from '../designs.ts';
+import type { Pooling } from '../pooling/pooling.ts';
+import type { Lora } from '../training/lora.ts';
+import { forward } from '../model/decoder.ts';
+import { padBatch, type TokenBatch } from '../model/batch.ts';
+
+export interface EmbeddingModel {
+  model: Decoder;
+  tokenizer: Tokenizer;
+  design: Design;
+  pooling: Pooling;
+  lora?: Lora;
+  maxLen: number;
+}
+
+/** BOS + (instruction + text) truncated to fit + EOS. */
+export function embeddingTokens(tok: Tokenizer, text: string, maxLen: number, instruction = ''): number[] {
+  const body = tok.encode(instruction + text);
+  return [tok.bosId, ...body.slice(0, Math.max(1, maxLen - 2)), tok.eosId];
+}
+
+/** Forward + pooling + L2 normalisation of one padded batch: [batch, dim]. Call inside tf.tidy. */
+export function embedBatch(em: EmbeddingModel, batch: TokenBatch, training = false): tf.Tensor2D {
+  const out = forward(em.model, batch, { attention: em.design.attention, adapter: em.lora });
+  const T = batch.seqLen;
+  const last = new Int32Array(batch.batch);
+  for (let r = 0; r < batch.batch; r++) for (let t = 0; t < T; t++) if (batch.mask[r * T + t]) last[r] = r * T + t;
+  const pooled = em.pooling.pool({
+    hiddenStates: out.hiddenStates,
+    mask: tf.tensor2d(Float32Array.from(batch.mask), [batch.batch, T]),
+    lastIndex: tf.tensor1d(last, 'int32'),
+    attention: em.design.attention,
+    training,
+  });
+  return tf.div(pooled, tf.maximum(tf.norm(pooled, 2, -1, true), 1e-12)) as tf.Tensor2D;
+}
+
+export interface EncodeOptions {
+  instruction?: string;
+  batchSize?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Embed every text, returned in input order. */
+export function encodeTexts(em: EmbeddingModel, texts: readonly string[], opts: EncodeOptions = {}): Float32Array[] {
+  const batchSize = opts.batchSize ?? 64;
+  const tokens = texts.map((t) => embeddingTokens(em.tokenizer, t, em.maxLen, opts.instruction));
+  const order = tokens.map((_, i) => i).sort((a, b) => tokens[a]!.length - tokens[b]!.length || a - b);
+  const out = new Array<Float32Array>(texts.length);
+  for (let s = 0; s < order.length; s += batchSize) {
+    const idx = order.slice(s, s + batchSize);
+    const values = tf.tidy(() => embedBatch(em, padBatch(idx.map((i) => tokens[i]!), 'left', em.tokenizer.padId)).dataSync() as Float32Array);
+    const dim = values.length / idx.length;
+    idx.forEach((i, k) => { out[i] = values.slice(k * dim, (k + 1) * dim); });
+    opts.onProgress?.(Math.min(s + batchSize, order.length), order.length);
+  }
+  return out;
+}

@@ -1,0 +1,40 @@
+// Rebuild an embedding model from a run folder (final/config.json + verified safetensors), or from
+// the base model alone for the zero-shot reference designs.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { designByName } from '../designs.ts';
+import { loadModel, type LoadedModel } from '../model/load.ts';
+import { createPooling } from '../pooling/index.ts';
+import { Lora } from '../training/lora.ts';
+import { assignTensors, finalDir, loadVerifiedTensors } from '../training/checkpoint.ts';
+import type { RunConfig } from '../training/trainer.ts';
+import type { EmbeddingModel } from './embedder.ts';
+
+export async function loadEmbeddingModel(runDir: string | undefined, designName: string, opts: { base?: LoadedModel; model?: string; maxLen?: number } = {}): Promise<EmbeddingModel> {
+  const design = designByName(designName);
+  if (!design.trained) {
+    const base = opts.base ?? (await loadModel(opts.model ?? 'stories260K'));
+    return { ...base, design, pooling: createPooling(design.pooling, base.model.config), maxLen: opts.maxLen ?? 128 };
+  }
+  if (!runDir) throw new Error(`design '${designName}' is trained: give the run folder (--run DIR)`);
+  const dir = finalDir(runDir, designName);
+  const configFile = join(dir, 'config.json');
+  if (!existsSync(configFile)) throw new Error(`${configFile} does not exist: design '${designName}' has no final checkpoint in ${runDir} (train it first)`);
+  const config = JSON.parse(readFileSync(configFile, 'utf8')) as RunConfig;
+  const base = opts.base ?? (await loadModel(config.model));
+  const pooling = createPooling(config.pooling.name, base.model.config, config.pooling.options, config.seed * 1000 + 1);
+  const fileSha = (name: string) => {
+    const sha = config.files[name];
+    if (!sha) throw new Error(`${configFile}: no sha256 recorded for ${name}`);
+    return sha;
+  };
+  if (Object.keys(pooling.variables).length > 0) {
+    assignTensors(pooling.variables, loadVerifiedTensors(join(dir, 'head.safetensors'), fileSha('head.safetensors')), join(dir, 'head.safetensors'));
+  }
+  let lora: Lora | undefined;
+  if (config.lora) {
+    lora = new Lora(base.model, config.lora, config.seed * 1000 + 2);
+    assignTensors(lora.variables, loadVerifiedTensors(join(dir, 'adapter.safetensors'), fileSha('adapter.safetensors')), join(dir, 'adapter.safetensors'));
+  }
+  return { ...base, design, pooling, lora, maxLen: config.maxLen };
+}

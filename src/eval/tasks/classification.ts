@@ -1,0 +1,185 @@
+// Classification tasks: a logistic regression fit on embeddings of a few training examples per
+// label, scored by accuracy on the test texts. Banking77 has its own train/test split; AG News,
+// SMS Spam and MR come as one file each and are split here, per class, with a fixed seed.
+import { readDataFile } from '../../data/files.ts';
+import { parseCsvTable } from '../../data/csv.ts';
+import { countCrlf, DataFormatError, decodeCp1252, decodeUtf8, splitLines } from '../../data/text.ts';
+import { spread, stratifiedSplit } from './sampling.ts';
+import type { ClassificationData, ClassificationTask, LabeledText, LoadOptions, Quirks } from './types.ts';
+
+/** Seed of the stratified train/test split of AG News, SMS Spam and MR (arXiv 2409.02727). */
+export const SPLIT_SEED = 240902727;
+/** Fraction of each class that goes to the train pool (the few-shot examples are drawn from it). */
+export const TRAIN_FRACTION = 0.25;
+
+/** Line breaks inside a text become one space; counts how many texts had one. */
+function joinLines(s: string): { text: string; multiline: boolean } {
+  const multiline = /[\r\n]/.test(s.trim());
+  return { text: s.replace(/\s*[\r\n]+\s*/g, ' ').trim(), multiline };
+}
+
+export function parseBanking77Categories(bytes: Uint8Array, fileName: string): string[] {
+  const { text } = decodeUtf8(bytes, fileName);
+  let cats: unknown;
+  try { cats = JSON.parse(text); } catch (e) { throw new DataFormatError(fileName, 1, `invalid JSON: ${(e as Error).message}`); }
+  if (!Array.isArray(cats) || !cats.every((c) => typeof c === 'string')) throw new DataFormatError(fileName, 1, 'expected a JSON array of strings');
+  return cats as string[];
+}
+
+/** Banking77 `train.csv` / `test.csv`: CSV `text,category` with CRLF record ends; some quoted texts
+ *  hold line breaks, which become one space (`multilineTexts`). An unknown category is an error. */
+export function parseBanking77(bytes: Uint8Array, fileName: string, categories: readonly string[]): { rows: LabeledText[]; quirks: Quirks } {
+  const { text } = decodeUtf8(bytes, fileName);
+  const known = new Set(categories);
+  let multilineTexts = 0;
+  const rows = parseCsvTable(text, fileName, ['text', 'category']).map((r) => {
+    const j = joinLines(r.fields[0]!);
+    if (j.multiline) multilineTexts += 1;
+    if (j.text === '') throw new DataFormatError(fileName, r.line, 'empty text');
+    const label = r.fields[1]!;
+    if (!known.has(label)) throw new DataFormatError(fileName, r.line, `unknown category ${JSON.stringify(label)}`);
+    return { text: j.text, label };
+  });
+  return { rows, quirks: { crlfLines: countCrlf(text), multilineTexts } };
+}
+
+export const AG_NEWS_CLASSES = ['World', 'Sports', 'Business', 'Sci/Tech'] as const;
+
+/** AG News `cased/test.csv`: CSV `label,title,description`, labels 1–4. Text = title + ' ' +
+ *  description. The corpus marks line breaks with a backslash; each run of backslashes becomes a
+ *  space (`backslashBreaks`: texts affected). HTML remnants (`#39;`, `&lt;`) are kept verbatim, as
+ *  in the Hugging Face `ag_news` text. */
+export function parseAgNewsCased(bytes: Uint8Array, fileName: string): { rows: LabeledText[]; quirks: Quirks } {
+  const { text } = decodeUtf8(bytes, fileName);
+  let backslashBreaks = 0;
+  let multilineTexts = 0;
+  const rows = parseCsvTable(text, fileName, ['label', 'title', 'description']).map((r) => {
+    const k = Number(r.fields[0]);
+    if (!Number.isInteger(k) || k < 1 || k > 4) throw new DataFormatError(fileName, r.line, `label ${JSON.stringify(r.fields[0])}, expected 1–4`);
+    let t = `${r.fields[1]!.trim()} ${r.fields[2]!.trim()}`;
+    if (t.includes('\\')) { backslashBreaks += 1; t = t.replace(/\\+/g, ' '); }
+    const j = joinLines(t);
+    if (j.multiline) multilineTexts += 1;
+    const clean = j.text.replace(/ {2,}/g, ' ');
+    if (clean === '') throw new DataFormatError(fileName, r.line, 'empty title and description');
+    return { text: clean, label: AG_NEWS_CLASSES[k - 1]! };
+  });
+  return { rows, quirks: { crlfLines: countCrlf(text), backslashBreaks, multilineTexts } };
+}
+
+/** SMS Spam Collection: `ham|spam` TAB text, no header, one message per line. */
+export function parseSmsSpam(bytes: Uint8Array, fileName: string): { rows: LabeledText[]; quirks: Quirks } {
+  const lines = splitLines(decodeUtf8(bytes, fileName).text);
+  const rows = lines.map((l, i) => {
+    const tab = l.indexOf('\t');
+    const label = tab === -1 ? '' : l.slice(0, tab);
+    if (label !== 'ham' && label !== 'spam') throw new DataFormatError(fileName, i + 1, `expected 'ham' or 'spam' then a tab, got ${JSON.stringify(l.slice(0, 20))}`);
+    const text = l.slice(tab + 1).trim();
+    if (text === '') throw new DataFormatError(fileName, i + 1, 'empty message');
+    return { text, label };
+  });
+  return { rows, quirks: {} };
+}
+
+/** MR (rt-polarity.pos / .neg): one sentence per line in Windows-1252 bytes (not UTF-8). */
+export function parseMrFile(bytes: Uint8Array, fileName: string, label: 'pos' | 'neg'): { rows: LabeledText[]; quirks: Quirks } {
+  const lines = splitLines(decodeCp1252(bytes));
+  let nonAsciiLines = 0;
+  const rows = lines.map((l, i) => {
+    const text = l.trim();
+    if (text === '') throw new DataFormatError(fileName, i + 1, 'empty line');
+    if (/[^\x00-\x7f]/.test(text)) nonAsciiLines += 1;
+    return { text, label };
+  });
+  return { rows, quirks: { cp1252Files: 1, nonAsciiLines } };
+}
+
+function addQuirks(into: Quirks, from: Quirks): void {
+  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+}
+
+function labelsOf(rows: LabeledText[]): string[] {
+  return [...new Set(rows.map((r) => r.label))].sort();
+}
+
+function splitTask(rows: LabeledText[], quirks: Quirks, files: string[], opts?: LoadOptions): ClassificationData {
+  const { train, test } = stratifiedSplit(rows, (r) => r.label, TRAIN_FRACTION, SPLIT_SEED);
+  return { train: spread(train, opts?.limit), test: spread(test, opts?.limit), labels: labelsOf(rows), quirks, files };
+}
+
+const BANKING77_CATEGORIES = 'data/classification/banking77/categories.json';
+
+export async function loadBanking77Split(split: 'train' | 'test'): Promise<{ rows: LabeledText[]; quirks: Quirks; files: string[]; categories: string[] }> {
+  const categories = parseBanking77Categories(await readDataFile(BANKING77_CATEGORIES), BANKING77_CATEGORIES);
+  const file = `data/classification/banking77/${split}.csv`;
+  const r = parseBanking77(await readDataFile(file), file, categories);
+  return { ...r, files: [BANKING77_CATEGORIES, file], categories };
+}
+
+export async function loadAgNewsCased(): Promise<{ rows: LabeledText[]; quirks: Quirks; files: string[] }> {
+  const file = 'data/classification/ag_news/cased/test.csv';
+  return { ...parseAgNewsCased(await readDataFile(file), file), files: [file] };
+}
+
+export const Banking77: ClassificationTask = {
+  name: 'Banking77', category: 'Classification', mainScore: 'accuracy', instructed: 'all',
+  instruction: 'Given a online banking query, find the corresponding intents',
+  description: 'Banking77 (Casanueva et al., 2020): 77 intents, upstream train (10,003) → test (3,080)',
+  license: 'CC BY 4.0',
+  async load(opts) {
+    const tr = await loadBanking77Split('train');
+    const te = await loadBanking77Split('test');
+    const quirks: Quirks = {};
+    addQuirks(quirks, tr.quirks);
+    addQuirks(quirks, te.quirks);
+    return {
+      train: spread(tr.rows, opts?.limit), test: spread(te.rows, opts?.limit), labels: [...tr.categories].sort(),
+      quirks, files: [...tr.files, te.files[1]!],
+    };
+  },
+};
+
+export const AGNews: ClassificationTask = {
+  name: 'AGNews', category: 'Classification', mainScore: 'accuracy', instructed: 'all',
+  instruction: 'Classify the given news article into the appropriate topic: World, Sports, Business or Sci/Tech',
+  description: `AG News test set (7,600, cased), split per class with seed ${SPLIT_SEED}: train 1,900 / test 5,700`,
+  license: 'AG corpus terms, non-commercial research',
+  async load(opts) {
+    const r = await loadAgNewsCased();
+    return splitTask(r.rows, r.quirks, r.files, opts);
+  },
+};
+
+export const SMSSpam: ClassificationTask = {
+  name: 'SMSSpam', category: 'Classification', mainScore: 'accuracy', instructed: 'all',
+  instruction: 'Classify the given SMS message as spam or not spam',
+  description: `SMS Spam Collection v.1 (5,574), split per class with seed ${SPLIT_SEED}: train 1,394 / test 4,180`,
+  license: 'CC BY 4.0',
+  async load(opts) {
+    const file = 'data/classification/sms_spam/SMSSpamCollection';
+    const r = parseSmsSpam(await readDataFile(file), file);
+    return splitTask(r.rows, r.quirks, [file], opts);
+  },
+};
+
+export const MR: ClassificationTask = {
+  name: 'MR', category: 'Classification', mainScore: 'accuracy', instructed: 'all',
+  instruction: 'Classify the sentiment expressed in the given movie review snippet as positive or negative',
+  description: `MR / rt-polarity v1.0 (Pang & Lee, 2005; 10,662), split per class with seed ${SPLIT_SEED}: train 2,666 / test 7,996`,
+  license: 'research use, no explicit license',
+  async load(opts) {
+    const quirks: Quirks = {};
+    const rows: LabeledText[] = [];
+    const files: string[] = [];
+    for (const label of ['pos', 'neg'] as const) {
+      const file = `data/classification/mr/rt-polarity.${label}`;
+      const r = parseMrFile(await readDataFile(file), file, label);
+      rows.push(...r.rows);
+      addQuirks(quirks, r.quirks);
+      files.push(file);
+    }
+    return splitTask(rows, quirks, files, opts);
+  },
+};
+
+export const classificationTasks: ClassificationTask[] = [Banking77, AGNews, SMSSpam, MR];

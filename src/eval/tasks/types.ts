@@ -1,0 +1,100 @@
+// Task definitions in the MTEB style: a task knows its data files, how to parse them and its
+// metadata (category, main score, query instruction); evaluators know only embeddings and metrics.
+
+export type TaskCategory =
+  | 'STS' | 'Classification' | 'Clustering' | 'PairClassification' | 'Reranking' | 'Retrieval' | 'Summarization';
+
+export const TASK_CATEGORIES: readonly TaskCategory[] = [
+  'STS', 'Classification', 'Clustering', 'PairClassification', 'Reranking', 'Retrieval', 'Summarization',
+];
+
+export interface LoadOptions {
+  /** Caps the number of items for smoke runs: STS/pair-classification pairs, classification train
+   *  and test texts (each), clustering texts, reranking queries, retrieval queries (the corpus keeps
+   *  their judged documents plus `limit` others), summarization documents. Deterministic: evenly
+   *  spaced over the full, ordered data (see `spread`). */
+  limit?: number;
+}
+
+/** How often each stated format rule fired while loading, e.g. `{ blankLines: 250, droppedN3: 786 }`. */
+export type Quirks = Record<string, number>;
+
+interface Loaded {
+  /** Mirror-relative paths of the files read. */
+  files: string[];
+  quirks: Quirks;
+}
+
+export interface StsPair { id: string; s1: string; s2: string; score: number }
+export interface StsData extends Loaded { pairs: StsPair[] }
+
+export interface LabeledText { text: string; label: string }
+export interface ClassificationData extends Loaded { train: LabeledText[]; test: LabeledText[]; labels: string[] }
+
+export interface ClusteringData extends Loaded { texts: string[]; labels: string[] }
+
+export interface LabeledPair { id: string; s1: string; s2: string; label: 0 | 1 }
+export interface PairClassificationData extends Loaded { pairs: LabeledPair[] }
+
+export interface RerankingQuery { id: string; query: string; positives: string[]; negatives: string[] }
+export interface RerankingData extends Loaded { queries: RerankingQuery[] }
+
+export interface RetrievalText { id: string; text: string }
+export interface RetrievalData extends Loaded {
+  corpus: RetrievalText[];
+  queries: RetrievalText[];
+  /** qid → (docid → graded gain > 0). Unlisted documents have gain 0. */
+  qrels: Map<string, Map<string, number>>;
+}
+
+export interface SystemSummary { system: string; text: string; human: number }
+export interface SummarizationDocument { docId: string; reference: string; summaries: SystemSummary[] }
+export interface SummarizationData extends Loaded { documents: SummarizationDocument[] }
+
+export interface DataByCategory {
+  STS: StsData;
+  Classification: ClassificationData;
+  Clustering: ClusteringData;
+  PairClassification: PairClassificationData;
+  Reranking: RerankingData;
+  Retrieval: RetrievalData;
+  Summarization: SummarizationData;
+}
+
+/** The main score of each category, spelled as the evaluators' `scores` keys (MTEB's names). */
+export const MAIN_SCORE = {
+  STS: 'cos_sim.spearman',
+  Classification: 'accuracy',
+  Clustering: 'v_measure',
+  PairClassification: 'max_ap',
+  Reranking: 'map',
+  Retrieval: 'ndcg_at_10',
+  Summarization: 'cos_sim.spearman',
+} as const satisfies Record<TaskCategory, string>;
+
+export interface TaskOf<C extends TaskCategory> {
+  name: string;
+  category: C;
+  mainScore: (typeof MAIN_SCORE)[C];
+  description: string;
+  /** The task instruction prepended to instructed texts at evaluation (E5-mistral/MTEB style). */
+  instruction: string;
+  /** Which texts get the instruction: only queries (asymmetric tasks: retrieval, reranking), or
+   *  every text (symmetric tasks, where both sides play the query role). Documents never do. */
+  instructed: 'queries' | 'all';
+  /** Upstream license terms, for reports. */
+  license: string;
+  load(opts?: LoadOptions): Promise<DataByCategory[C]>;
+}
+
+export type StsTask = TaskOf<'STS'>;
+export type ClassificationTask = TaskOf<'Classification'>;
+export type ClusteringTask = TaskOf<'Clustering'>;
+export type PairClassificationTask = TaskOf<'PairClassification'>;
+export type RerankingTask = TaskOf<'Reranking'>;
+export type RetrievalTask = TaskOf<'Retrieval'>;
+export type SummarizationTask = TaskOf<'Summarization'>;
+
+export type Task =
+  | StsTask | ClassificationTask | ClusteringTask | PairClassificationTask | RerankingTask | RetrievalTask
+  | SummarizationTask;

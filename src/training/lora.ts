@@ -1,0 +1,60 @@
+// LoRA (Hu et al., 2021) on the decoder's projections: W·x + (α/r)·B·A·dropout(x), with A
+// initialised like PEFT (uniform ±1/sqrt(in)) and B = 0, so training starts from the base model.
+// The base weights stay frozen; only A and B are variables.
+import * as tf from '@tensorflow/tfjs';
+import { PROJECTIONS, type Decoder, type Projection } from '../model/weights.ts';
+import type { ProjectionAdapter } from '../model/decoder.ts';
+import { mulberry32 } from '../util/random.ts';
+
+export interface LoraOptions {
+  rank: number;
+  alpha: number;
+  dropout: number;
+  targets: readonly Projection[];
+}
+
+export const DEFAULT_LORA: LoraOptions = { rank: 16, alpha: 32, dropout: 0.1, targets: PROJECTIONS };
+
+let uid = 0;
+
+export class Lora implements ProjectionAdapter {
+  readonly variables: Record<string, tf.Variable> = {};
+  private readonly scale: number;
+  /** dropout is active only while training */
+  training = false;
+  private dropoutSeed = 0;
+  private dropoutCalls = 0;
+
+  constructor(model: Decoder, readonly options: LoraOptions, seed: number) {
+    const { rank } = options;
+    if (!Number.isInteger(rank) || rank <= 0) throw new Error(`LoRA rank must be a positive integer, got ${rank}`);
+    if (!(options.dropout >= 0 && options.dropout < 1)) throw new Error(`LoRA dropout must be in [0, 1), got ${options.dropout}`);
+    for (const t of options.targets) if (!PROJECTIONS.includes(t)) throw new Error(`unknown LoRA target '${t}'; valid: ${PROJECTIONS.join(', ')}`);
+    this.scale = options.alpha / rank;
+    const rand = mulberry32(seed);
+    model.weights.layers.forEach((layer, i) => {
+      for (const p of options.targets) {
+        const [inDim, outDim] = layer[p].shape;
+        const bound = 1 / Math.sqrt(inDim);
+        const a = Float32Array.from({ length: inDim * rank }, () => (rand() * 2 - 1) * bound);
+        this.variables[`layers.${i}.${p}.lora_A`] = tf.variable(tf.tensor2d(a, [inDim, rank]), true, `lora_A_${i}_${p}#${uid++}`);
+        this.variables[`layers.${i}.${p}.lora_B`] = tf.variable(tf.zeros([rank, outDim]), true, `lora_B_${i}_${p}#${uid++}`);
+      }
+    });
+  }
+
+  /** Dropout masks derive from (seed, step, call), so a resumed run draws the same masks. */
+  beginStep(seed: number): void {
+    this.dropoutSeed = seed;
+    this.dropoutCalls = 0;
+  }
+
+  delta(x: tf.Tensor2D, layer: number, projection: Projection): tf.Tensor2D | undefined {
+    const a = this.variables[`layers.${layer}.${projection}.lora_A`];
+    if (!a) return undefined;
+    const b = this.variables[`layers.${layer}.${projection}.lora_B`]!;
+    const p = this.options.dropout;
+    const h = this.training && p > 0 ? tf.dropout(x, p, undefined, this.dropoutSeed * 7919 + this.dropoutCalls++) : x;
+    return tf.mul(tf.matMul(tf.matMul(h as tf.Tensor2D, a as tf.Tensor2D), b as tf.Tensor2D), this.scale) as tf.Tensor2D;
+  }
+}

@@ -1,0 +1,216 @@
+// Contrastive fine-tuning of one design: hard-negative InfoNCE, AdamW with linear warm-up and decay,
+// gradient accumulation, global-norm clipping, LoRA (or full fine-tuning) plus the pooling head
+// trained in full. Progress goes to stderr, the loss curve to loss.jsonl, checkpoints (weights and
+// optimizer state) every few steps; `resume` continues from the last one and ends with the same
+// bytes as an uninterrupted run.
+import * as tf from '@tensorflow/tfjs';
+import { existsSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AdamW, linearWarmupDecay } from './adamw.ts';
+import { hardNegativeInfoNCE } from './loss.ts';
+import { Lora } from './lora.ts';
+import type { Profile } from './profiles.ts';
+import { assignTensors, checkpointDir, ensureDir, finalDir, loadVerifiedTensors, saveTensors, writeJsonAtomic } from './checkpoint.ts';
+import { createPooling } from '../pooling/index.ts';
+import type { Design } from '../designs.ts';
+import type { LoadedModel } from '../model/load.ts';
+import type { Triple } from '../data/training-triples.ts';
+import { embedBatch, embeddingTokens, type EmbeddingModel } from '../embedding/embedder.ts';
+import { padBatch } from '../model/batch.ts';
+import { mulberry32, shuffled } from '../util/random.ts';
+import { backendName } from '../backend/index.ts';
+
+export interface TrainOptions {
+  design: Design;
+  profile: Profile;
+  seed: number;
+  runDir: string;
+  base: LoadedModel;
+  triples: readonly Triple[];
+  resume?: boolean;
+  /** overrides profile.steps (tests) */
+  steps?: number;
+  log?: (line: string) => void;
+}
+
+export interface TrainResult {
+  steps: number;
+  finalLoss: number;
+  seconds: number;
+  tokensPerSecond: number;
+  resumedFrom: number | null;
+}
+
+export interface RunConfig {
+  design: Design;
+  profile: string;
+  seed: number;
+  model: string;
+  maxLen: number;
+  finetune: 'lora' | 'full';
+  lora: Profile['lora'] | null;
+  pooling: { name: string; options: Record<string, unknown> };
+  steps: number;
+  backend: string | undefined;
+  files: Record<string, string>;
+}
+
+/** The trainable parts of a design on a base model: LoRA adapters (or the decoder) and the head. */
+export function buildEmbeddingModel(base: LoadedModel, design: Design, profile: Profile, seed: number): EmbeddingModel {
+  const pooling = createPooling(design.pooling, base.model.config, profile.head, seed * 1000 + 1);
+  const lora = design.trained && profile.finetune === 'lora' ? new Lora(base.model, profile.lora, seed * 1000 + 2) : undefined;
+  return { model: base.model, tokenizer: base.tokenizer, design, pooling, lora, maxLen: profile.maxLen };
+}
+
+function trainableVariables(em: EmbeddingModel): Record<string, tf.Variable> {
+  const vars: Record<string, tf.Variable> = {};
+  for (const [k, v] of Object.entries(em.pooling.variables)) vars[`head.${k}`] = v;
+  for (const [k, v] of Object.entries(em.lora?.variables ?? {})) vars[`lora.${k}`] = v;
+  return vars;
+}
+
+/** Triple indices of micro-batch g: consecutive slices of per-epoch seeded permutations. */
+function microBatchIndices(g: number, batchSize: number, n: number, seed: number): number[] {
+  const out: number[] = [];
+  const perms = new Map<number, number[]>();
+  for (let i = g * batchSize; i < (g + 1) * batchSize; i++) {
+    const epoch = Math.floor(i / n);
+    if (!perms.has(epoch)) perms.set(epoch, shuffled([...Array(n).keys()], mulberry32(seed * 100003 + epoch)));
+    out.push(perms.get(epoch)![i % n]!);
+  }
+  return out;
+}
+
+function fmtDuration(s: number): string {
+  if (!Number.isFinite(s)) return '?';
+  const m = Math.floor(s / 60);
+  return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${s.toFixed(1)}s`;
+}
+
+export function train(opts: TrainOptions): TrainResult {
+  const { design, profile, seed, runDir, base, triples } = opts;
+  if (!design.trained) throw new Error(`design '${design.name}' is a zero-shot reference and is not trained`);
+  if (profile.finetune !== 'lora') throw new Error(`profile '${profile.name}': full fine-tuning is not supported by this trainer yet`);
+  if (triples.length === 0) throw new Error('no training triples');
+  const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  const total = opts.steps ?? profile.steps;
+  const dir = ensureDir(join(runDir, design.name));
+  const em = buildEmbeddingModel(base, design, profile, seed);
+  const vars = trainableVariables(em);
+  const adam = new AdamW(vars, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: profile.weightDecay });
+  const lossFile = join(dir, 'loss.jsonl');
+  let start = 0;
+  let resumedFrom: number | null = null;
+
+  const ckDir = checkpointDir(runDir, design.name);
+  if (opts.resume && existsSync(join(ckDir, 'state.json'))) {
+    const state = JSON.parse(readFileSync(join(ckDir, 'state.json'), 'utf8')) as { step: number; sha256: string; seed: number };
+    if (state.seed !== seed) throw new Error(`${ckDir}: checkpoint was trained with seed ${state.seed}, not ${seed}`);
+    const loaded = loadVerifiedTensors(join(ckDir, 'state.safetensors'), state.sha256);
+    assignTensors(vars, loaded, ckDir);
+    assignTensors(adam.m, loaded, ckDir, 'adam.m.');
+    assignTensors(adam.v, loaded, ckDir, 'adam.v.');
+    adam.step = state.step;
+    start = resumedFrom = state.step;
+    // keep the loss curve up to the checkpoint, drop what the killed run logged after it
+    const kept = existsSync(lossFile) ? readFileSync(lossFile, 'utf8').split('\n').filter((l) => l && JSON.parse(l).step <= start) : [];
+    writeFileSync(lossFile, kept.map((l) => l + '\n').join(''));
+    log(`[train ${design.name}] resumed from step ${start}`);
+  } else {
+    writeFileSync(lossFile, '');
+  }
+
+  const tok = base.tokenizer;
+  const encodeTriple = (t: Triple) => [t.query, t.positive, t.negative].map((s) => embeddingTokens(tok, s, profile.maxLen));
+  const t0 = Date.now();
+  let tokens = 0;
+  let lastLoss = NaN;
+  const every = Math.max(1, Math.round(total / 50));
+  for (let step = start; step < total; step++) {
+    const lr = linearWarmupDecay(step, profile.lr, profile.warmupSteps, total);
+    let accumulated: Record<string, tf.Tensor> | undefined;
+    let lossSum = 0;
+    for (let m = 0; m < profile.gradAccum; m++) {
+      const g = step * profile.gradAccum + m;
+      const idx = microBatchIndices(g, profile.batchSize, triples.length, seed);
+      const seqs = idx.map((i) => encodeTriple(triples[i]!));
+      // one forward over queries, positives and negatives together: fewer, larger ops
+      const batch = padBatch([...seqs.map((s) => s[0]!), ...seqs.map((s) => s[1]!), ...seqs.map((s) => s[2]!)], 'left', tok.padId);
+      tokens += batch.mask.reduce((a, b) => a + b, 0);
+      em.lora?.beginStep(seed * 1_000_003 + g);
+      if (em.lora) em.lora.training = true;
+      const { value, grads } = tf.variableGrads(() => {
+        const e = embedBatch(em, batch, true);
+        const B = idx.length;
+        const [q, p, n] = tf.split(e, [B, B, B], 0) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+        return hardNegativeInfoNCE(q, p, n, profile.scale);
+      }, Object.values(vars));
+      if (em.lora) em.lora.training = false;
+      const lossValue = value.dataSync()[0]!;
+      value.dispose();
+      if (!Number.isFinite(lossValue)) {
+        tf.dispose(Object.values(grads));
+        if (accumulated) tf.dispose(Object.values(accumulated));
+        throw new Error(`[train ${design.name}] loss is ${lossValue} at step ${step + 1}, micro-batch ${m} (triples ${idx.slice(0, 5).join(',')}…); the last good checkpoint is in ${ckDir}`);
+      }
+      lossSum += lossValue;
+      // variableGrads keys gradients by variable name; map back to our names
+      const named: Record<string, tf.Tensor> = {};
+      for (const [k, v] of Object.entries(vars)) named[k] = grads[v.name]!;
+      if (!accumulated) accumulated = named;
+      else {
+        const sum: Record<string, tf.Tensor> = {};
+        for (const k of Object.keys(vars)) sum[k] = tf.add(accumulated[k]!, named[k]!);
+        tf.dispose([...Object.values(accumulated), ...Object.values(named)]);
+        accumulated = sum;
+      }
+    }
+    const loss = lossSum / profile.gradAccum;
+    const { clipped, norm } = tf.tidy(() => {
+      const mean = Object.fromEntries(Object.entries(accumulated!).map(([k, g]) => [k, tf.div(g, profile.gradAccum)]));
+      const norm = Math.sqrt(Object.values(mean).reduce((s, g) => s + tf.sum(tf.square(g)).dataSync()[0]!, 0));
+      const factor = norm > profile.clipNorm ? profile.clipNorm / (norm + 1e-6) : 1;
+      const clipped = Object.fromEntries(Object.entries(mean).map(([k, g]) => [k, tf.keep(tf.mul(g, factor))]));
+      return { clipped, norm };
+    });
+    tf.dispose(Object.values(accumulated!));
+    if (!Number.isFinite(norm)) {
+      tf.dispose(Object.values(clipped));
+      throw new Error(`[train ${design.name}] gradient norm is ${norm} at step ${step + 1}; the last good checkpoint is in ${ckDir}`);
+    }
+    adam.apply(clipped, lr);
+    tf.dispose(Object.values(clipped));
+    lastLoss = loss;
+    const done = step + 1;
+    appendFileSync(lossFile, JSON.stringify({ step: done, loss, lr, grad_norm: norm, seconds: (Date.now() - t0) / 1000 }) + '\n');
+    if (done % every === 0 || done === total) {
+      const secs = (Date.now() - t0) / 1000;
+      const rate = (done - start) / secs;
+      log(`[train ${design.name}] step ${done}/${total} loss ${loss.toFixed(4)} ${rate.toFixed(2)} steps/s ETA ${fmtDuration((total - done) / rate)}`);
+    }
+    if (done % profile.checkpointEvery === 0 && done < total) {
+      ensureDir(ckDir);
+      const state: Record<string, tf.Tensor> = { ...vars };
+      for (const k of Object.keys(vars)) { state[`adam.m.${k}`] = adam.m[k]!; state[`adam.v.${k}`] = adam.v[k]!; }
+      const sha = saveTensors(join(ckDir, 'state.safetensors'), state);
+      writeJsonAtomic(join(ckDir, 'state.json'), { step: done, seed, sha256: sha, design: design.name, profile: profile.name });
+    }
+  }
+  saveFinal(runDir, em, profile, seed, total);
+  const seconds = (Date.now() - t0) / 1000;
+  return { steps: total, finalLoss: lastLoss, seconds, tokensPerSecond: tokens / seconds, resumedFrom };
+}
+
+/** The trained weights (adapters and head) and everything needed to rebuild the embedding model. */
+export function saveFinal(runDir: string, em: EmbeddingModel, profile: Profile, seed: number, steps: number): void {
+  const dir = ensureDir(finalDir(runDir, em.design.name));
+  const files: Record<string, string> = {};
+  if (em.lora) files['adapter.safetensors'] = saveTensors(join(dir, 'adapter.safetensors'), em.lora.variables);
+  if (Object.keys(em.pooling.variables).length > 0) files['head.safetensors'] = saveTensors(join(dir, 'head.safetensors'), em.pooling.variables);
+  const config: RunConfig = {
+    design: em.design, profile: profile.name, seed, model: profile.model, maxLen: profile.maxLen, finetune: profile.finetune,
+    lora: em.lora ? profile.lora : null, pooling: { name: em.pooling.name, options: em.pooling.options }, steps,
+    backend: backendName(), files,
+  };
+  writeJsonAtomic(join(dir, 'config.json'), config);
+}
