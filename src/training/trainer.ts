@@ -39,6 +39,8 @@ export interface TrainResult {
   seconds: number;
   tokensPerSecond: number;
   resumedFrom: number | null;
+  /** the trained model, ready to encode */
+  model: EmbeddingModel;
 }
 
 export interface RunConfig {
@@ -189,6 +191,7 @@ export function train(opts: TrainOptions): TrainResult {
       log(`[train ${design.name}] step ${done}/${total} loss ${loss.toFixed(4)} ${rate.toFixed(2)} steps/s ETA ${fmtDuration((total - done) / rate)}`);
     }
     if (done % profile.checkpointEvery === 0 && done < total) {
+      assertFinite(vars, `[train ${design.name}] step ${done}`, ckDir);
       ensureDir(ckDir);
       const state: Record<string, tf.Tensor> = { ...vars };
       for (const k of Object.keys(vars)) { state[`adam.m.${k}`] = adam.m[k]!; state[`adam.v.${k}`] = adam.v[k]!; }
@@ -196,9 +199,18 @@ export function train(opts: TrainOptions): TrainResult {
       writeJsonAtomic(join(ckDir, 'state.json'), { step: done, seed, sha256: sha, design: design.name, profile: profile.name });
     }
   }
+  assertFinite(vars, `[train ${design.name}] step ${total}`, ckDir);
   saveFinal(runDir, em, profile, seed, total);
   const seconds = (Date.now() - t0) / 1000;
-  return { steps: total, finalLoss: lastLoss, seconds, tokensPerSecond: tokens / seconds, resumedFrom };
+  return { steps: total, finalLoss: lastLoss, seconds, tokensPerSecond: tokens / seconds, resumedFrom, model: em };
+}
+
+/** A weight that became NaN/Inf must never reach a checkpoint. */
+function assertFinite(vars: Record<string, tf.Variable>, where: string, ckDir: string): void {
+  for (const [k, v] of Object.entries(vars)) {
+    const bad = tf.tidy(() => tf.any(tf.logicalNot(tf.isFinite(v))).dataSync()[0]);
+    if (bad) throw new Error(`${where}: weight '${k}' holds NaN or Inf after the update; nothing was saved, the last good checkpoint is in ${ckDir}`);
+  }
 }
 
 /** The trained weights (adapters and head) and everything needed to rebuild the embedding model. */

@@ -1,0 +1,82 @@
+// Training: loss falls, runs are byte-reproducible, saved weights give the same embeddings, the
+// embed CLI prints what the library computes, and a numerical fault stops training cleanly.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, readdirSync, existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { stories260K } from './helpers.ts';
+import { loadTrainingTriples } from '../src/data/training-triples.ts';
+import { train } from '../src/training/trainer.ts';
+import { designByName } from '../src/designs.ts';
+import { PROFILES, type Profile } from '../src/training/profiles.ts';
+import { loadEmbeddingModel } from '../src/embedding/load-run.ts';
+import { encodeTexts } from '../src/embedding/embedder.ts';
+
+const base = await stories260K();
+// evaluation-disjointness is tested in training-data.test.ts; here any real triples will do
+const { triples } = await loadTrainingTriples({ seed: 0, limit: 12, evaluationTexts: [] });
+const smoke = PROFILES.smoke!;
+const quiet = () => {};
+const tmp = () => mkdtempSync(join(tmpdir(), 'pa-train-'));
+
+test('loss falls when fitting a fixed set of triples', () => {
+  const profile: Profile = { ...smoke, batchSize: 8, steps: 40, lr: 5e-3, warmupSteps: 2, checkpointEvery: 1000 };
+  const dir = tmp();
+  train({ design: designByName('m1'), profile, seed: 3, runDir: dir, base, triples: triples.slice(0, 16), log: quiet });
+  const losses = readFileSync(join(dir, 'm1', 'loss.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).loss as number);
+  assert.equal(losses.length, 40);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  assert.ok(mean(losses.slice(-8)) < 0.7 * mean(losses.slice(0, 8)), `first ${mean(losses.slice(0, 8))}, last ${mean(losses.slice(-8))}`);
+});
+
+test('same seed, same backend: byte-identical final safetensors; saved weights reproduce the embeddings', async () => {
+  const [a, b] = [tmp(), tmp()];
+  const design = designByName('m5');
+  const ra = train({ design, profile: smoke, seed: 1, runDir: a, base, triples, log: quiet });
+  train({ design, profile: smoke, seed: 1, runDir: b, base, triples, log: quiet });
+  const files = readdirSync(join(a, 'm5', 'final')).filter((f) => f.endsWith('.safetensors')).sort();
+  assert.deepEqual(files, ['adapter.safetensors', 'head.safetensors']);
+  for (const f of files) assert.ok(readFileSync(join(a, 'm5', 'final', f)).equals(readFileSync(join(b, 'm5', 'final', f))), `${f} differs`);
+  const texts = ['A man is playing a guitar.', 'The weather is cold today.', 'Lily ran to the park.'];
+  const before = encodeTexts(ra.model, texts);
+  const loaded = await loadEmbeddingModel(a, 'm5', { base });
+  const after = encodeTexts(loaded, texts);
+  after.forEach((v, i) => assert.deepEqual(Array.from(v), Array.from(before[i]!)));
+  // and a different seed trains to different weights
+  const c = tmp();
+  train({ design, profile: smoke, seed: 2, runDir: c, base, triples, log: quiet });
+  assert.ok(!readFileSync(join(a, 'm5', 'final', 'head.safetensors')).equals(readFileSync(join(c, 'm5', 'final', 'head.safetensors'))));
+});
+
+test('embed CLI prints one normalised vector per line, equal to the library, for trained and base designs', async () => {
+  const dir = tmp();
+  train({ design: designByName('m2'), profile: smoke, seed: 1, runDir: dir, base, triples, log: quiet });
+  const input = join(dir, 'input.txt');
+  const texts = ['first line', 'a second, longer line of text', 'third'];
+  writeFileSync(input, texts.join('\n') + '\n');
+  for (const design of ['m2', 'base-mean']) {
+    const r = spawnSync('npm', ['run', '-s', 'cli', '--', 'embed', '--run', dir, '--design', design, '--input', input], { encoding: 'utf8', env: { ...process.env, PA_BACKEND: 'wasm' } });
+    assert.equal(r.status, 0, r.stderr);
+    const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as number[]);
+    assert.equal(rows.length, 3);
+    const want = encodeTexts(await loadEmbeddingModel(dir, design, { base, maxLen: 128 }), texts);
+    rows.forEach((row, i) => {
+      assert.ok(Math.abs(Math.hypot(...row) - 1) < 1e-5);
+      row.forEach((x, k) => assert.ok(Math.abs(x - want[i]![k]!) < 1e-6));
+    });
+  }
+  const missing = spawnSync('npm', ['run', '-s', 'cli', '--', 'embed', '--run', dir, '--design', 'm4', '--input', input], { encoding: 'utf8' });
+  assert.notEqual(missing.status, 0);
+  assert.match(missing.stderr, /m4.*final.*config\.json does not exist|design 'm4' has no final checkpoint/);
+});
+
+test('a NaN in training stops with the step named and no damaged checkpoint', () => {
+  const dir = tmp();
+  const profile: Profile = { ...smoke, lr: Infinity, steps: 6, checkpointEvery: 1 };
+  assert.throws(() => train({ design: designByName('m1'), profile, seed: 1, runDir: dir, base, triples, log: quiet }),
+    /\[train m1\] (step 1: weight .* NaN or Inf|loss is NaN at step 2)/);
+  assert.ok(!existsSync(join(dir, 'm1', 'final')));
+  assert.ok(!existsSync(join(dir, 'm1', 'checkpoint', 'state.json')));
+});
