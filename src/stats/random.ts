@@ -44,7 +44,12 @@ export function createRng(seed: number): Rng {
   };
   const int = (n: number): number => {
     if (!Number.isInteger(n) || n <= 0) throw new RangeError(`Rng.int: n must be a positive integer, got ${n}`);
-    return Math.floor(next() * n);
+    if (n > 0x100000000) return Math.floor(next() * n);
+    // exactly uniform: reject the top 2^32 mod n values, then reduce (one draw almost always)
+    const limit = 0x100000000 - (0x100000000 % n);
+    let u = uint32();
+    while (u >= limit) u = uint32();
+    return u % n;
   };
   return { next, int, uint32 };
 }

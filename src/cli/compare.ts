@@ -1,0 +1,52 @@
+// `compare` command: statistics and paper-style tables for an evaluation run.
+//   npm run -s cli -- compare --run DIR [--baseline m1] [--resamples 2000] [--permutations 9999]
+//                              [--seed 0] [--confidence 0.95] [--no-per-sample]
+// Reads DIR/results/<design>.json (or DIR/seed-<n>/results/<design>.json) and writes
+// DIR/stats.json, DIR/table.md, DIR/table.html and DIR/table.tex.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { floatOption, intOption, parseArgs, required, UsageError } from './args.ts';
+import { readRun, ResultsError } from '../report/results.ts';
+import { analyze, type Stats } from '../report/analysis.ts';
+import { loadPaperTable } from '../report/paperTable.ts';
+import { buildTable } from '../report/table.ts';
+import { tableToMarkdown } from '../report/markdown.ts';
+import { htmlDocument, tableToHtml } from '../report/html.ts';
+import { tableToLatex } from '../report/latex.ts';
+
+/** JSON with NaN and ±Infinity written as null (JSON has no such numbers). */
+export function statsToJson(stats: Stats): string {
+  return `${JSON.stringify(stats, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`;
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const cmd = 'compare';
+  const args = parseArgs(argv, {
+    run: { help: 'run folder with results/ or seed-<n>/results/' },
+    baseline: { default: 'm1', help: 'design the others are compared with' },
+    resamples: { default: '2000', help: 'bootstrap resamples' },
+    permutations: { default: '9999', help: 'permutation resamples' },
+    seed: { default: '0', help: 'PRNG seed for bootstrap and permutation' },
+    confidence: { default: '0.95', help: 'confidence level of the intervals' },
+    'no-per-sample': { flag: true, help: 'skip the per-sample bootstrap and permutation tests' },
+  }, cmd);
+  if (args.positionals.length) throw new UsageError(`${cmd}: unexpected argument '${args.positionals[0]}'`);
+  const dir = required(args, 'run', cmd);
+  const resamples = intOption(args, 'resamples', cmd)!, permutations = intOption(args, 'permutations', cmd)!;
+  const seed = intOption(args, 'seed', cmd)!, confidence = floatOption(args, 'confidence', cmd)!;
+  if (resamples < 1 || permutations < 1) throw new UsageError(`${cmd}: --resamples and --permutations must be >= 1`);
+  if (!(confidence > 0 && confidence < 1)) throw new UsageError(`${cmd}: --confidence must be in (0, 1)`);
+  let runs;
+  try { runs = readRun(dir); } catch (e) { if (e instanceof ResultsError) throw new UsageError(`${cmd}: ${e.message}`); throw e; }
+  const stats = analyze(runs, {
+    baseline: args.options.baseline!, resamples, permutations, seed, confidence, skipPerSample: args.flags['no-per-sample']!,
+  });
+  const table = buildTable(stats, loadPaperTable());
+  writeFileSync(join(dir, 'stats.json'), statsToJson(stats));
+  writeFileSync(join(dir, 'table.md'), tableToMarkdown(table));
+  writeFileSync(join(dir, 'table.html'), htmlDocument(tableToHtml(table)));
+  writeFileSync(join(dir, 'table.tex'), tableToLatex(table));
+  for (const w of stats.warnings) process.stderr.write(`warning: ${w}\n`);
+  process.stderr.write(`wrote ${['stats.json', 'table.md', 'table.html', 'table.tex'].map((f) => join(dir, f)).join(', ')}\n`);
+  return 0;
+}

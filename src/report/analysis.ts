@@ -1,0 +1,326 @@
+// The statistics behind `compare`: every design against the baseline (Model 1), per category
+// (Wilcoxon over datasets, as the paper) and per dataset (paired bootstrap and permutation over
+// samples, beyond the paper), with Holm and Benjamini–Hochberg adjustments, effect sizes and,
+// when there are several training seeds, a test of each difference against seed-to-seed variation.
+// The result is plain data, written as stats.json; the tables are rendered from it.
+import { wilcoxon, type WilcoxonResult } from '../stats/wilcoxon.ts';
+import { padjust } from '../stats/padjust.ts';
+import { mean } from '../stats/descriptive.ts';
+import { matchedPairsRankBiserial, medianDifference } from '../stats/effectSize.ts';
+import { summarizeSeeds, welchTTest, type SeedSummary, type WelchResult } from '../stats/seeds.ts';
+import { comparePaired, type PairedData } from '../stats/pairedDesigns.ts';
+import type { BootstrapResult } from '../stats/bootstrap.ts';
+import type { PermutationResult } from '../stats/permutation.ts';
+import { type Category, type PerSample, type SeedRun } from './results.ts';
+
+/** Outside reference rows: shown with absolute scores, never tested. */
+export const REFERENCE_DESIGNS = ['base-mean', 'base-eos', 'use-lite'];
+/** Column order: the paper's four categories first. */
+export const CATEGORY_ORDER: Category[] = ['STS', 'Classification', 'Retrieval', 'Clustering', 'PairClassification', 'Reranking', 'Summarization'];
+
+export interface AnalysisOptions {
+  baseline?: string;
+  references?: string[];
+  /** bootstrap resamples (default 2000) */
+  resamples?: number;
+  /** permutation resamples (default 9999) */
+  permutations?: number;
+  confidence?: number;
+  /** PRNG seed shared by every resampling test (common random numbers across comparisons) */
+  seed?: number;
+  alpha?: number;
+  /** skip the per-sample tests (fast) */
+  skipPerSample?: boolean;
+}
+
+export interface WilcoxonSummary {
+  statistic: number | null;
+  pvalue: number | null;
+  method: string;
+  n: number;
+  warnings: string[];
+}
+
+export interface CategoryTest {
+  design: string;
+  baseline: string;
+  category: Category;
+  datasets: string[];
+  /** category score difference design − baseline, over the datasets both have */
+  difference: number;
+  wilcoxon: WilcoxonSummary | null;
+  /** why the Wilcoxon test could not be run */
+  error?: string;
+  p_holm: number | null;
+  p_bh: number | null;
+  rank_biserial: number | null;
+  median_difference: BootstrapResult | null;
+  /** Welch t-test of the per-seed category scores (needs 2 seeds of each design) */
+  seed_test: WelchResult | null;
+  seed_p_holm: number | null;
+}
+
+export interface DatasetTest {
+  design: string;
+  baseline: string;
+  dataset: string;
+  category: Category;
+  /** main-score difference, mean over seeds */
+  difference: number;
+  seed_test: WelchResult | null;
+  per_sample: null | {
+    kind: 'values' | 'sts';
+    statistic: string;
+    n_samples: number;
+    seeds_paired: number;
+    bootstrap: BootstrapResult;
+    permutation: PermutationResult;
+    p_holm: number | null;
+    p_bh: number | null;
+    median_difference?: BootstrapResult;
+    rank_biserial?: number;
+  };
+  /** why the per-sample tests were skipped */
+  per_sample_skipped?: string;
+}
+
+export interface Stats {
+  baseline: string;
+  designs: string[];
+  tested: string[];
+  references: string[];
+  categories: Category[];
+  seeds: (number | null)[];
+  options: Required<Omit<AnalysisOptions, 'references' | 'baseline'>>;
+  methods: Record<string, string>;
+  /** per design, per category: score (mean over its datasets of the seed-mean main score) */
+  category_scores: Record<string, Record<string, { score: number; datasets: string[]; seeds: SeedSummary | null }>>;
+  /** per design, per dataset: seed summary of the main score */
+  dataset_scores: Record<string, Record<string, { category: Category; seeds: SeedSummary }>>;
+  category_tests: CategoryTest[];
+  dataset_tests: DatasetTest[];
+  warnings: string[];
+}
+
+const num = (v: number): number | null => (Number.isFinite(v) ? v : null);
+
+function summarizeWilcoxon(r: WilcoxonResult): WilcoxonSummary {
+  return { statistic: num(r.statistic), pvalue: num(r.pvalue), method: r.method, n: r.n, warnings: r.warnings };
+}
+
+/** design → dataset → seed index → task main score / per-sample data */
+interface Index {
+  category: Map<string, Category>;
+  scores: Map<string, Map<string, Map<number, number>>>;
+  perSample: Map<string, Map<string, Map<number, PerSample>>>;
+}
+
+function indexRuns(runs: SeedRun[], warnings: string[]): Index {
+  const idx: Index = { category: new Map(), scores: new Map(), perSample: new Map() };
+  runs.forEach((run, s) => {
+    for (const [design, res] of Object.entries(run.designs)) {
+      for (const [dataset, task] of Object.entries(res.tasks)) {
+        const known = idx.category.get(dataset);
+        if (known && known !== task.category) throw new Error(`${res.file}: ${dataset} has category ${task.category}, elsewhere ${known}`);
+        idx.category.set(dataset, task.category);
+        const sc = idx.scores.get(design) ?? new Map<string, Map<number, number>>();
+        idx.scores.set(design, sc);
+        const m = sc.get(dataset) ?? new Map<number, number>();
+        sc.set(dataset, m);
+        m.set(s, task.main_score);
+        if (task.per_sample) {
+          const ps = idx.perSample.get(design) ?? new Map<string, Map<number, PerSample>>();
+          idx.perSample.set(design, ps);
+          const pm = ps.get(dataset) ?? new Map<number, PerSample>();
+          ps.set(dataset, pm);
+          pm.set(s, task.per_sample);
+        }
+      }
+    }
+  });
+  if (idx.scores.size === 0) warnings.push('no results found');
+  return idx;
+}
+
+function seedMean(m: Map<number, number>): number {
+  return mean([...m.values()]);
+}
+
+/** Align two designs' per-sample data over the seeds both have; a string says why it cannot be done. */
+function alignPerSample(a: Map<number, PerSample> | undefined, b: Map<number, PerSample> | undefined): PairedData | string {
+  if (!a || !b) return 'per-sample data missing for ' + (!a && !b ? 'both designs' : !a ? 'the design' : 'the baseline');
+  const seeds = [...a.keys()].filter((s) => b.has(s)).sort((x, y) => x - y);
+  if (seeds.length === 0) return 'no seed has per-sample data for both designs';
+  const ref = b.get(seeds[0]!)!;
+  const pos = new Map(ref.ids.map((id, i) => [id, i]));
+  const reorder = (p: PerSample, what: string): number[][] | string => {
+    if (p.ids.length !== ref.ids.length || p.ids.some((id) => !pos.has(id))) return `${what}: sample ids differ from the baseline's`;
+    const perm = p.ids.map((id) => pos.get(id)!);
+    const put = (v: number[]): number[] => { const o = new Array<number>(v.length); perm.forEach((j, i) => { o[j] = v[i]!; }); return o; };
+    if (p.kind === 'values') return [put(p.values)];
+    return [put(p.predicted), put(p.gold)];
+  };
+  const kinds = new Set(seeds.flatMap((s) => [a.get(s)!.kind, b.get(s)!.kind]));
+  if (kinds.size !== 1) return 'per-sample kinds differ (values vs predicted/gold)';
+  const av: number[][] = [], bv: number[][] = [];
+  let gold: number[] | null = null;
+  for (const s of seeds) {
+    for (const [p, out, what] of [[a.get(s)!, av, 'design'], [b.get(s)!, bv, 'baseline']] as const) {
+      const r = reorder(p, `${what}, seed index ${s}`);
+      if (typeof r === 'string') return r;
+      out.push(r[0]!);
+      if (r[1]) {
+        if (gold === null) gold = r[1];
+        else if (r[1].some((g, i) => Math.abs(g - gold![i]!) > 1e-12)) return 'gold scores differ between designs or seeds';
+      }
+    }
+  }
+  return gold ? { kind: 'sts', a: av, b: bv, gold } : { kind: 'values', a: av, b: bv };
+}
+
+export function analyze(runs: SeedRun[], options: AnalysisOptions = {}): Stats {
+  const baseline = options.baseline ?? 'm1';
+  const references = options.references ?? REFERENCE_DESIGNS;
+  const opts = {
+    resamples: options.resamples ?? 2000,
+    permutations: options.permutations ?? 9999,
+    confidence: options.confidence ?? 0.95,
+    seed: options.seed ?? 0,
+    alpha: options.alpha ?? 0.05,
+    skipPerSample: options.skipPerSample ?? false,
+  };
+  const warnings: string[] = [];
+  const idx = indexRuns(runs, warnings);
+  const designs = [...idx.scores.keys()].sort(designOrder);
+  if (!idx.scores.has(baseline)) throw new Error(`baseline design '${baseline}' not found; designs present: ${designs.join(', ') || '(none)'}`);
+  const tested = designs.filter((d) => d !== baseline && !references.includes(d));
+  const categories = CATEGORY_ORDER.filter((c) => [...idx.category.values()].includes(c));
+  const boot = { resamples: opts.resamples, confidence: opts.confidence, seed: opts.seed };
+  const perm = { resamples: opts.permutations, seed: opts.seed };
+
+  const datasetsOf = (design: string, cat: Category): string[] =>
+    [...(idx.scores.get(design)?.keys() ?? [])].filter((d) => idx.category.get(d) === cat).sort();
+
+  // Scores
+  const dataset_scores: Stats['dataset_scores'] = {};
+  const category_scores: Stats['category_scores'] = {};
+  for (const design of designs) {
+    dataset_scores[design] = {};
+    category_scores[design] = {};
+    for (const [dataset, m] of idx.scores.get(design)!) {
+      dataset_scores[design]![dataset] = { category: idx.category.get(dataset)!, seeds: summarizeSeeds([...m.values()]) };
+    }
+    for (const cat of categories) {
+      const ds = datasetsOf(design, cat);
+      if (ds.length === 0) continue;
+      const score = mean(ds.map((d) => seedMean(idx.scores.get(design)!.get(d)!)));
+      category_scores[design]![cat] = { score, datasets: ds, seeds: perSeedCategory(idx, design, ds, runs.length) };
+    }
+  }
+
+  // Category tests (the paper's analysis)
+  const category_tests: CategoryTest[] = [];
+  for (const design of tested) {
+    for (const cat of categories) {
+      const base = datasetsOf(baseline, cat);
+      const mine = new Set(datasetsOf(design, cat));
+      const common = base.filter((d) => mine.has(d));
+      if (common.length === 0) continue;
+      if (common.length !== base.length || common.length !== mine.size) warnings.push(`${design} vs ${baseline}, ${cat}: only the ${common.length} datasets both have are compared`);
+      const x = common.map((d) => seedMean(idx.scores.get(design)!.get(d)!));
+      const y = common.map((d) => seedMean(idx.scores.get(baseline)!.get(d)!));
+      const t: CategoryTest = {
+        design, baseline, category: cat, datasets: common,
+        difference: mean(x.map((v, i) => v - y[i]!)),
+        wilcoxon: null, p_holm: null, p_bh: null,
+        rank_biserial: num(matchedPairsRankBiserial(x, y)),
+        median_difference: medianDifference(x, y, boot),
+        seed_test: null, seed_p_holm: null,
+      };
+      try { t.wilcoxon = summarizeWilcoxon(wilcoxon(x, y, { alternative: 'two-sided', zeroMethod: 'wilcox', method: 'auto' })); }
+      catch (e) { t.error = (e as Error).message; }
+      const sa = perSeedCategory(idx, design, common, runs.length), sb = perSeedCategory(idx, baseline, common, runs.length);
+      if (sa && sb && sa.n >= 2 && sb.n >= 2) t.seed_test = welchTTest(sa.values, sb.values);
+      category_tests.push(t);
+    }
+  }
+  adjustInto(category_tests, (t) => t.wilcoxon?.pvalue ?? NaN, (t, h, b) => { t.p_holm = num(h); t.p_bh = num(b); });
+  adjustInto(category_tests, (t) => t.seed_test?.pvalue ?? NaN, (t, h) => { t.seed_p_holm = num(h); });
+
+  // Dataset tests (beyond the paper)
+  const dataset_tests: DatasetTest[] = [];
+  for (const design of tested) {
+    for (const dataset of [...(idx.scores.get(baseline)?.keys() ?? [])].sort()) {
+      const a = idx.scores.get(design)!.get(dataset), b = idx.scores.get(baseline)!.get(dataset);
+      if (!a || !b) continue;
+      const common = [...a.keys()].filter((s) => b.has(s));
+      const t: DatasetTest = {
+        design, baseline, dataset, category: idx.category.get(dataset)!,
+        difference: mean(common.map((s) => a.get(s)! - b.get(s)!)),
+        seed_test: a.size >= 2 && b.size >= 2 ? welchTTest([...a.values()], [...b.values()]) : null,
+        per_sample: null,
+      };
+      if (opts.skipPerSample) t.per_sample_skipped = 'per-sample tests switched off';
+      else {
+        const data = alignPerSample(idx.perSample.get(design)?.get(dataset), idx.perSample.get(baseline)?.get(dataset));
+        if (typeof data === 'string') t.per_sample_skipped = data;
+        else {
+          try {
+            const c = comparePaired(data, boot, perm);
+            t.per_sample = {
+              kind: c.kind, statistic: c.statistic, n_samples: c.nSamples, seeds_paired: c.nSeeds,
+              bootstrap: c.bootstrap, permutation: c.permutation, p_holm: null, p_bh: null,
+              ...(c.medianDifference ? { median_difference: c.medianDifference } : {}),
+              ...(c.rankBiserial !== undefined ? { rank_biserial: c.rankBiserial } : {}),
+            };
+          } catch (e) { t.per_sample_skipped = (e as Error).message; }
+        }
+        if (t.per_sample_skipped) warnings.push(`${design} vs ${baseline}, ${dataset}: per-sample tests skipped: ${t.per_sample_skipped}`);
+      }
+      dataset_tests.push(t);
+    }
+  }
+  adjustInto(dataset_tests, (t) => t.per_sample?.permutation.pvalue ?? NaN, (t, h, b) => { if (t.per_sample) { t.per_sample.p_holm = num(h); t.per_sample.p_bh = num(b); } });
+
+  return {
+    baseline, designs, tested, references: designs.filter((d) => references.includes(d)), categories,
+    seeds: runs.map((r) => r.seed), options: opts,
+    methods: {
+      category_score: 'mean over the category\'s datasets of the main score (each averaged over seeds)',
+      category_test: 'Wilcoxon signed-rank (scipy 1.10 semantics: two-sided, zero_method wilcox, method auto = exact for n <= 50) over the paired per-dataset scores, design vs baseline; p uncorrected as in the paper',
+      p_holm: 'Holm adjustment over all design x category Wilcoxon tests of this run (and, for per-sample tests, over all design x dataset permutation tests)',
+      p_bh: 'Benjamini-Hochberg adjustment over the same families',
+      rank_biserial: 'matched-pairs rank-biserial correlation (R+ - R-)/(R+ + R-) over the non-zero differences',
+      median_difference: 'median paired difference with a percentile bootstrap interval',
+      seed_test: 'Welch t-test of the per-seed scores of the two designs (only with >= 2 seeds each); seed_p_holm: Holm over all category seed tests',
+      per_sample: 'values: mean per-sample difference, sign-flip permutation test; sts: difference of Spearman rho, pairs resampled (bootstrap) or design predictions swapped per pair (permutation); seeds paired by index and averaged',
+    },
+    category_scores, dataset_scores, category_tests, dataset_tests, warnings,
+  };
+}
+
+/** Per-seed category scores over the given datasets; null when no seed has them all. */
+function perSeedCategory(idx: Index, design: string, datasets: string[], nSeeds: number): SeedSummary | null {
+  const vals: number[] = [];
+  for (let s = 0; s < nSeeds; s++) {
+    const m = datasets.map((d) => idx.scores.get(design)?.get(d)?.get(s));
+    if (m.every((v) => v !== undefined)) vals.push(mean(m as number[]));
+  }
+  return vals.length ? summarizeSeeds(vals) : null;
+}
+
+function adjustInto<T>(items: T[], p: (t: T) => number, set: (t: T, holm: number, bh: number) => void): void {
+  const ps = items.map(p);
+  const holm = padjust(ps, 'holm'), bh = padjust(ps, 'bh');
+  items.forEach((t, i) => set(t, holm[i]!, bh[i]!));
+}
+
+/** m1 … m9 by number, then everything else alphabetically. */
+export function designOrder(a: string, b: string): number {
+  const ma = /^m(\d+)$/.exec(a), mb = /^m(\d+)$/.exec(b);
+  if (ma && mb) return Number(ma[1]) - Number(mb[1]);
+  if (ma) return -1;
+  if (mb) return 1;
+  return a.localeCompare(b);
+}
+

@@ -1,0 +1,44 @@
+// HTML writer for the paper-style table (a standalone fragment with a caption and notes).
+import { type Table } from './table.ts';
+import { ourText, paperText } from './markdown.ts';
+
+export function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+export function tableToHtml(t: Table): string {
+  const th = (s: string, attrs = ''): string => `<th${attrs}>${escapeHtml(s)}</th>`;
+  const head1 = `<tr>${th('design', ' rowspan="2"')}${t.categories.map((c) => th(c, ' colspan="2"')).join('')}</tr>`;
+  const head2 = `<tr>${t.categories.map(() => th('ours') + th(`paper (${t.paperModel})`)).join('')}</tr>`;
+  const body = t.rows.map((r) => {
+    const tds = t.categories.map((c) => {
+      const cell = r.cells[c]!;
+      const cls = cell.agrees === null ? '' : cell.agrees ? ' class="agree"' : ' class="disagree"';
+      return `<td>${escapeHtml(ourText(cell, r.kind))}</td><td${cls}>${escapeHtml(paperText(cell, r.kind))}</td>`;
+    }).join('');
+    return `<tr class="${r.kind}"><th scope="row">${escapeHtml(r.label)}</th>${tds}</tr>`;
+  }).join('\n');
+  return [
+    '<table class="paper-table">',
+    '<caption>Category scores by design (ours beside the paper)</caption>',
+    `<thead>${head1}\n${head2}</thead>`,
+    `<tbody>\n${body}\n</tbody>`,
+    '</table>',
+    `<ul class="notes">${t.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`,
+    '',
+  ].join('\n');
+}
+
+/** A standalone UTF-8 page around the table (the marks ✓ ✗ † ‡ − need the charset declared). */
+export function htmlDocument(fragment: string, title = 'Pooling and attention: category scores'): string {
+  return [
+    '<!doctype html>', '<html lang="en">', '<head>', '<meta charset="utf-8">', `<title>${escapeHtml(title)}</title>`,
+    '<style>',
+    'table.paper-table { border-collapse: collapse; font: 14px/1.4 sans-serif; }',
+    '.paper-table th, .paper-table td { padding: 2px 8px; border-bottom: 1px solid #ddd; text-align: right; }',
+    '.paper-table th[scope=row] { text-align: left; font-weight: normal; }',
+    '.paper-table td.agree { color: #1a7f37; } .paper-table td.disagree { color: #cf222e; }',
+    '.paper-table tr.reference { color: #666; }',
+    '</style>', '</head>', '<body>', fragment, '</body>', '</html>', '',
+  ].join('\n');
+}
