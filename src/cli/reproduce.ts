@@ -1,0 +1,104 @@
+// `npm run reproduce [-- --profile smoke|quick|paper] [--seeds 1,2,3] [--out DIR]`: the whole study in
+// one command — data verify → train every design (both cores) per seed → evaluate → compare →
+// figures — and a REPORT.md with the tables, figure links, environment and the time of each stage.
+// Each stage is a command of its own (train, eval, compare), so any stage can be rerun alone.
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+import { parseArgs, intOption } from './args.ts';
+import { profileByName } from '../training/profiles.ts';
+import { verifyDataFiles } from '../data/files.ts';
+import { ensureDir } from '../training/checkpoint.ts';
+import { writeFileAtomic } from '../io/atomic.ts';
+
+const log = (s: string) => process.stderr.write(s + '\n');
+
+export async function run(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, {
+    profile: { default: 'quick' }, seeds: { default: '1' }, out: {}, jobs: { default: '2' },
+    references: { default: 'base-mean,base-eos,use-lite' },
+  }, 'reproduce');
+  const profile = profileByName(args.options.profile!);
+  const seeds = args.options.seeds!.split(',').map((s) => {
+    if (!/^\d+$/.test(s.trim())) throw new Error(`reproduce: --seeds must be a comma-separated list of integers, got '${args.options.seeds}'`);
+    return Number(s);
+  });
+  const jobs = String(intOption(args, 'jobs', 'reproduce'));
+  const out = resolve(args.options.out ?? join('runs', `${profile.name}-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}`));
+  ensureDir(out);
+  const timings: { stage: string; seconds: number }[] = [];
+  const stage = async (name: string, f: () => Promise<void>) => {
+    log(`\n== ${name}`);
+    const t = Date.now();
+    await f();
+    timings.push({ stage: name, seconds: (Date.now() - t) / 1000 });
+  };
+  const t0 = Date.now();
+
+  await stage('data verify', async () => {
+    const results = await verifyDataFiles({ download: true });
+    const bad = results.filter((r) => r.status !== 'ok');
+    if (bad.length) throw new Error(`data verify: ${bad.length} files failed, e.g. ${bad[0]!.path}: ${bad[0]!.message}`);
+    log(`data verify: ${results.length} files ok`);
+  });
+  const seedDir = (s: number) => join(out, `seed-${s}`);
+  for (const s of seeds) {
+    await stage(`train (seed ${s})`, () => cli(['train', '--design', 'all', '--profile', profile.name, '--seed', String(s), '--out', seedDir(s), '--jobs', jobs, '--resume']));
+  }
+  for (const [i, s] of seeds.entries()) {
+    // reference rows do not depend on the training seed: evaluate them once
+    const designs = i === 0 && args.options.references ? `all,${args.options.references}` : 'all';
+    await stage(`evaluate (seed ${s})`, () => cli(['eval', '--run', seedDir(s), '--designs', designs, '--profile', profile.name, '--jobs', jobs]));
+  }
+  await stage('compare', () => cli(['compare', '--run', out]));
+  await stage('figures', async () => {
+    const { writeReportFigures } = await import('../figures/report.ts');
+    await writeReportFigures(out);
+  });
+  writeReport(out, profile.name, seeds, timings, (Date.now() - t0) / 1000);
+  log(`\nreport: ${join(out, 'REPORT.md')}`);
+  return 0;
+}
+
+function cli(argv: string[]): Promise<void> {
+  const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', main, ...argv], { stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('exit', (code, signal) => (code === 0 ? resolvePromise() : reject(new Error(`'${argv.slice(0, 3).join(' ')}' failed (${signal ?? `exit ${code}`})`))));
+  });
+}
+
+function writeReport(out: string, profile: string, seeds: number[], timings: { stage: string; seconds: number }[], total: number): void {
+  const table = existsSync(join(out, 'table.md')) ? readFileSync(join(out, 'table.md'), 'utf8') : '(no table)';
+  const figDir = join(out, 'figures');
+  const figures = existsSync(figDir) ? readdirSync(figDir).filter((f) => f.endsWith('.png')).sort() : [];
+  const lines = [
+    `# Pooling and attention designs — ${profile} profile`,
+    '',
+    `Seeds: ${seeds.join(', ')}. Written ${new Date().toISOString()}.`,
+    '',
+    '## Results',
+    '',
+    table.trim(),
+    '',
+    '## Figures',
+    '',
+    ...figures.map((f) => `![${f}](${relative(out, join(figDir, f))})  \n[${f.replace(/\.png$/, '.svg')}](${relative(out, join(figDir, f.replace(/\.png$/, '.svg')))})\n`),
+    '## Time per stage',
+    '',
+    '| stage | seconds |',
+    '|---|---:|',
+    ...timings.map((t) => `| ${t.stage} | ${t.seconds.toFixed(1)} |`),
+    `| **total** | **${total.toFixed(1)}** |`,
+    '',
+    '## Environment',
+    '',
+    `- Node ${process.version} on ${os.type()} ${os.release()} (${os.arch()}), ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`,
+    `- TensorFlow.js backend: ${process.env.PA_BACKEND || 'auto (see [backend] lines in the log)'}`,
+    `- Files: \`stats.json\` (every test), \`table.md|html|tex\`, \`seed-*/results/*.json\` (scores and per-sample values), \`seed-*/<design>/loss.jsonl\`.`,
+    '',
+  ];
+  writeFileAtomic(join(out, 'REPORT.md'), lines.join('\n'));
+}
