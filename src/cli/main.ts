@@ -6,7 +6,12 @@ type Command = { run(argv: string[]): Promise<number | void> };
 
 const commands: Record<string, { help: string; load: () => Promise<Command> }> = {
   generate: { help: 'generate text with a base model (greedy unless --temperature)', load: () => import('./generate.ts') },
+  train: { help: 'fine-tune designs (--design m1|all --profile smoke|quick|paper --seed N --out DIR [--resume])', load: () => import('./train.ts') },
+  embed: { help: 'embed lines of a file with a trained design (--run DIR --design m1 --input FILE)', load: () => import('./embed.ts') },
+  reproduce: { help: 'the whole study: data verify, train, evaluate, compare, figures, REPORT.md (--profile, --seeds, --out)', load: () => import('./reproduce.ts') },
   data: { help: 'data verify: check every file of the manifest', load: () => import('./data.ts') },
+  stats: { help: 'stats wilcoxon|padjust --json ...: signed-rank test and p-value adjustment (scipy/statsmodels semantics)', load: () => import('./stats.ts') },
+  compare: { help: 'compare --run DIR: tests of every design vs m1, stats.json and paper-style tables', load: () => import('./compare.ts') },
 };
 
 async function main(): Promise<number> {
