@@ -16,7 +16,6 @@ export async function run(argv: string[]): Promise<number> {
   }, 'generate');
   await initBackend();
   const { model, tokenizer } = await loadModel(args.options.model!, { tokenizer: args.options.tokenizer });
-  const out: Uint8Array[] = [];
   const printable = (b: Uint8Array) => !(b.length === 1 && (b[0]! < 0x20 || b[0] === 0x7f) && !/\s/.test(String.fromCharCode(b[0]!)));
   generate(model, tokenizer, {
     steps: intOption(args, 'steps', 'generate')!,
@@ -25,8 +24,8 @@ export async function run(argv: string[]): Promise<number> {
     seed: intOption(args, 'seed', 'generate')!,
     onToken: (prev, token) => {
       // run.c's safe_printf: skip lone control bytes, print everything else as raw bytes.
-      const bytes = 'tokenBytes' in tokenizer ? (tokenizer as { tokenBytes(p: number, t: number): Uint8Array }).tokenBytes(prev, token) : Buffer.from(tokenizer.decode([token]));
-      if (printable(bytes)) { process.stdout.write(bytes); out.push(bytes); }
+      const bytes = tokenizer.tokenBytes(prev, token);
+      if (printable(bytes)) process.stdout.write(bytes);
     },
   });
   process.stdout.write('\n');

@@ -44,7 +44,7 @@ export async function downloadVerified(url: string, dest: string, expected: Expe
     const out = createWriteStream(tmp, { flags: 'wx' });
     const closed = new Promise<void>((resolve, reject) => { out.on('close', resolve); out.on('error', reject); });
     try {
-      for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
         bytes += chunk.length;
         // Stop early on an oversized answer (an error page, a different file) instead of filling the disk.
         if (bytes > expected.bytes) break;

@@ -97,4 +97,10 @@ export class HfTokenizer implements Tokenizer {
   decode(tokens: readonly number[]): string {
     return this.impl.decode([...tokens], { skip_special_tokens: true });
   }
+
+  tokenBytes(prev: number, token: number): Uint8Array {
+    // the difference of two decodes keeps the tokenizer's own spacing rules
+    const before = prev >= 0 ? this.decode([prev]) : '';
+    return Buffer.from(this.decode(prev >= 0 ? [prev, token] : [token]).slice(before.length));
+  }
 }

@@ -8,4 +8,6 @@ export interface Tokenizer {
   /** Token ids of `text`; `bos`/`eos` add the model's begin/end-of-sequence ids. */
   encode(text: string, opts?: { bos?: boolean; eos?: boolean }): number[];
   decode(tokens: readonly number[]): string;
+  /** The bytes `token` adds to the text when it follows `prev` (for streaming output). */
+  tokenBytes(prev: number, token: number): Uint8Array;
 }
