@@ -1,0 +1,26 @@
+// Reading figure inputs from a run folder. Only files with a documented format: the trainer's
+// `<run>/<design>/loss.jsonl` ({step, loss, ...} per line).
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LossCurve, LossPoint } from './loss-curves.ts';
+
+/** Parse a loss.jsonl file; a malformed line is an error naming file and line. */
+export function readLossJsonl(file: string): LossPoint[] {
+  if (!existsSync(file)) throw new Error(`${file}: no such loss file (has this design been trained?)`);
+  const rows: LossPoint[] = [];
+  readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    let row: unknown;
+    try { row = JSON.parse(line); } catch { throw new Error(`${file}:${i + 1}: not JSON`); }
+    const { step, loss } = (row ?? {}) as Record<string, unknown>;
+    if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) throw new Error(`${file}:${i + 1}: 'step' must be a non-negative integer`);
+    if (typeof loss !== 'number' || !Number.isFinite(loss)) throw new Error(`${file}:${i + 1}: 'loss' must be a finite number, got ${JSON.stringify(loss)}`);
+    rows.push({ step, loss });
+  });
+  return rows;
+}
+
+/** The loss curves of `designs` in a run folder. */
+export function readLossCurves(runDir: string, designs: string[]): LossCurve[] {
+  return designs.map((design) => ({ design, rows: readLossJsonl(join(runDir, design, 'loss.jsonl')) }));
+}

@@ -1,0 +1,131 @@
+// Every figure of a study run, built from the run folder's files (stats.json, seed-*/<design>/loss.jsonl,
+// the trained heads) and exported as PNG and SVG into <run>/figures. The figure inputs are also kept as
+// <run>/figures/data.json so a notebook can restyle them without recomputing.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  categoryScoresFigure, datasetScoresFigure, differenceHeatmapFigure, exportFigures, layerNormsFigure,
+  layerSpearmanFigure, lossCurvesFigure, readLossCurves, type CategoryScores, type DatasetScores,
+  type DifferenceTable, type Figure, type LayerSeries, type LayerWeights,
+} from './index.ts';
+import type { Stats } from '../report/analysis.ts';
+import { studentTCdf } from '../stats/special.ts';
+import { writeJsonAtomic } from '../training/checkpoint.ts';
+import { TRAINED_DESIGNS } from '../designs.ts';
+
+export interface ReportFigureData {
+  loss: ReturnType<typeof readLossCurves>;
+  categoryScores: CategoryScores;
+  intervalMethod: string;
+  differences: DifferenceTable;
+  datasetScores: DatasetScores;
+  layerSpearman: LayerSeries[];
+  layerNorms: LayerWeights[];
+}
+
+/** Seed folders of a run (`seed-<n>`), or the run itself for the single-run layout. */
+export function seedDirs(runDir: string): string[] {
+  const seeds = existsSync(runDir) ? readdirSync(runDir).filter((d) => /^seed-\d+$/.test(d)).sort((a, b) => Number(a.slice(5)) - Number(b.slice(5))) : [];
+  return seeds.length ? seeds.map((d) => join(runDir, d)) : [runDir];
+}
+
+function tQuantile(p: number, df: number): number {
+  let lo = 0, hi = 1000;
+  for (let i = 0; i < 200; i++) { const mid = (lo + hi) / 2; if (studentTCdf(mid, df) < p) lo = mid; else hi = mid; }
+  return (lo + hi) / 2;
+}
+
+/** Category scores with a 95% interval: a t-interval over seeds when there are several, else none. */
+function categoryIntervals(stats: Stats): { scores: CategoryScores; method: string } {
+  const scores: CategoryScores = {};
+  let multi = false;
+  for (const [design, cats] of Object.entries(stats.category_scores)) {
+    scores[design] = {};
+    for (const [cat, c] of Object.entries(cats)) {
+      const s = c.seeds;
+      if (s && s.n >= 2 && Number.isFinite(s.sd)) {
+        multi = true;
+        const half = tQuantile(0.975, s.n - 1) * s.sd / Math.sqrt(s.n);
+        scores[design]![cat] = { mean: c.score, lo: c.score - half, hi: c.score + half };
+      } else {
+        scores[design]![cat] = { mean: c.score, lo: c.score, hi: c.score };
+      }
+    }
+  }
+  return { scores, method: multi ? '95% t-interval over training seeds' : 'one seed: no interval' };
+}
+
+function differenceTable(stats: Stats): DifferenceTable {
+  const rows = stats.tested;
+  const cols = stats.categories;
+  const cell = (d: string, c: string) => stats.category_tests.find((t) => t.design === d && t.category === c);
+  return {
+    rows, cols, reference: stats.baseline,
+    values: rows.map((d) => cols.map((c) => cell(d, c)?.difference ?? null)),
+    marks: rows.map((d) => cols.map((c) => {
+      const t = cell(d, c);
+      return `${t?.wilcoxon?.pvalue != null && t.wilcoxon.pvalue < 0.05 ? '*' : ''}${t?.p_holm != null && t.p_holm < 0.05 ? '†' : ''}`;
+    })),
+  };
+}
+
+function datasetScores(stats: Stats): DatasetScores {
+  const out: DatasetScores = {};
+  for (const [design, sets] of Object.entries(stats.dataset_scores)) {
+    out[design] = Object.fromEntries(Object.entries(sets).map(([k, v]) => [k, v.seeds.mean]));
+  }
+  return out;
+}
+
+/** Per-layer STS Spearman of the base model and each trained design, and the multi-layer heads' layer-embedding norms. */
+async function layerAnalysis(seedDir: string, limit: number): Promise<{ spearman: LayerSeries[]; norms: LayerWeights[] }> {
+  const { initBackend } = await import('../backend/index.ts');
+  const { loadModel } = await import('../model/load.ts');
+  const { loadEmbeddingModel } = await import('../embedding/load-run.ts');
+  const { layerwiseSTS, layerEmbeddingNorms } = await import('../eval/layer-analysis.ts');
+  const { taskByName } = await import('../eval/tasks/index.ts');
+  await initBackend();
+  const base = await loadModel('stories260K');
+  const { pairs } = (await taskByName('STSBenchmark').load({ limit })) as { pairs: import('../eval/tasks/types.ts').StsPair[] };
+  const spearman: LayerSeries[] = [];
+  const norms: LayerWeights[] = [];
+  const baseEm = await loadEmbeddingModel(undefined, 'base-mean', { base, maxLen: 128 });
+  const b = layerwiseSTS(baseEm, pairs);
+  spearman.push({ name: 'base (mean)', design: 'base-mean', layers: b.map((x) => x.layer), spearman: b.map((x) => x.spearman), dash: 'dash' });
+  for (const design of TRAINED_DESIGNS) {
+    if (!existsSync(join(seedDir, design, 'final', 'config.json'))) continue;
+    const em = await loadEmbeddingModel(seedDir, design, { base });
+    const s = layerwiseSTS(em, pairs);
+    spearman.push({ name: `${design} (fine-tuned, mean)`, design, layers: s.map((x) => x.layer), spearman: s.map((x) => x.spearman) });
+    const n = layerEmbeddingNorms(em);
+    if (n) norms.push({ design, layers: n.map((_, i) => i + 1), values: n });
+  }
+  return { spearman, norms };
+}
+
+export async function writeReportFigures(runDir: string, opts: { layerPairs?: number } = {}): Promise<string[]> {
+  const statsFile = join(runDir, 'stats.json');
+  if (!existsSync(statsFile)) throw new Error(`${statsFile} does not exist: run 'compare --run ${runDir}' first`);
+  const stats = JSON.parse(readFileSync(statsFile, 'utf8')) as Stats;
+  const firstSeed = seedDirs(runDir)[0]!;
+  const trained = TRAINED_DESIGNS.filter((d) => existsSync(join(firstSeed, d, 'loss.jsonl')));
+  const { scores, method } = categoryIntervals(stats);
+  const layers = await layerAnalysis(firstSeed, opts.layerPairs ?? 500);
+  const data: ReportFigureData = {
+    loss: readLossCurves(firstSeed, trained), categoryScores: scores, intervalMethod: method,
+    differences: differenceTable(stats), datasetScores: datasetScores(stats),
+    layerSpearman: layers.spearman, layerNorms: layers.norms,
+  };
+  const figs: { name: string; figure: Figure }[] = [
+    { name: 'loss-curves', figure: lossCurvesFigure(data.loss) },
+    { name: 'category-scores', figure: categoryScoresFigure(data.categoryScores, { title: `Category scores (${method})` }) },
+    { name: 'difference-heatmap', figure: differenceHeatmapFigure(data.differences, { title: `Difference to ${stats.baseline} (* Wilcoxon p<0.05, † Holm p<0.05)` }) },
+    { name: 'dataset-scores', figure: datasetScoresFigure(data.datasetScores) },
+    { name: 'layer-spearman', figure: layerSpearmanFigure(data.layerSpearman) },
+    ...data.layerNorms.map((w) => ({ name: `layer-embedding-norms-${w.design}`, figure: layerNormsFigure(w) })),
+  ];
+  const dir = join(runDir, 'figures');
+  const written = await exportFigures(figs, dir);
+  writeJsonAtomic(join(dir, 'data.json'), data);
+  return written;
+}

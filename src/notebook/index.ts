@@ -1,0 +1,6 @@
+// Everything a notebook needs from the project, behind one require:
+//   const nb = require('../src/notebook/index.ts');
+export { notebookContext, projectRoot, NOTEBOOK_PROFILES, type NotebookContext, type ProfileName } from './context.ts';
+export { show, showTable, tableHtml, figureHtml, plotlyLibraryHtml, type TableOptions, reembedPlotly, escapeHtml } from './show.ts';
+export { displayHtml, displayMarkdown, kernelDisplay } from './display.ts';
+export { environmentInfo, installedVersion, type EnvironmentInfo } from './environment.ts';

@@ -1,0 +1,156 @@
+// Figures: export through headless Chromium (PNG/SVG checked by independent parsers), inline HTML
+// that really draws in a browser, and the builders' numbers and input checks.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import {
+  categoryScoresFigure, datasetScoresFigure, differenceHeatmapFigure, exportFigures, layerNormsFigure,
+  layerSpearmanFigure, lossCurvesFigure, readLossJsonl, CHROMIUM_ARGS, chromiumPath,
+} from '../src/figures/index.ts';
+import { figureHtml, plotlyLibraryHtml, scriptSafe } from '../src/notebook/show.ts';
+import { writeFileSync } from 'node:fs';
+
+const APT_CHROMIUM = 'apt-get install -y --no-install-recommends chromium';
+
+function requireChromium(): void {
+  if (!existsSync(process.env.PA_CHROMIUM ?? '/usr/bin/chromium')) {
+    assert.fail(`Debian's chromium is not installed (needed for figure export): ${APT_CHROMIUM}`);
+  }
+}
+
+const loss = lossCurvesFigure([
+  { design: 'm1', rows: [{ step: 2, loss: 1.4 }, { step: 1, loss: 2.0 }, { step: 3, loss: 1.1 }] },
+  { design: 'm3', rows: [{ step: 1, loss: 2.1 }, { step: 2, loss: 1.3 }, { step: 3, loss: 0.9 }] },
+]);
+const heat = differenceHeatmapFigure({
+  rows: ['m2', 'm3'], cols: ['STS', 'Retrieval', 'Clustering'],
+  values: [[0.5, -1.25, 0.1], [1.1, null, -0.3]], marks: [['*', '', ''], ['**', '', '†']],
+});
+
+/** PNG: the 8-byte signature, then IHDR with big-endian width and height. */
+function pngSize(buf: Buffer): { width: number; height: number } {
+  assert.deepEqual([...buf.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'PNG signature');
+  assert.equal(buf.subarray(12, 16).toString('latin1'), 'IHDR');
+  return { width: buf.readUInt32BE(16), height: buf.readUInt32BE(20) };
+}
+
+test('exportFigures writes PNG and SVG through Chromium; an XML parser reads the SVG and finds the trace names', async () => {
+  requireChromium();
+  const dir = mkdtempSync(join(tmpdir(), 'pa-fig-test-'));
+  try {
+    const t0 = Date.now();
+    const files = await exportFigures([{ name: 'loss', figure: loss }, { name: 'heat', figure: heat }], dir, { scale: 2 });
+    const ms = Date.now() - t0;
+    assert.deepEqual(files, ['loss.png', 'loss.svg', 'heat.png', 'heat.svg'].map((f) => join(dir, f)));
+    assert.deepEqual(pngSize(readFileSync(join(dir, 'loss.png'))), { width: 800 * 2, height: 480 * 2 });
+    assert.deepEqual(pngSize(readFileSync(join(dir, 'heat.png'))), { width: 800 * 2, height: (heat.layout.height as number) * 2 });
+    // Python's XML parser (independent of the browser that wrote it) reads each SVG.
+    const code = `
+import json, sys, xml.etree.ElementTree as ET
+out = {}
+for f in json.load(sys.stdin):
+    root = ET.parse(f).getroot()
+    texts = [t.text for t in root.iter('{http://www.w3.org/2000/svg}text') if t.text]
+    texts += [t.text for t in root.iter() if t.tag.endswith('tspan') and t.text]
+    out[f] = {'tag': root.tag, 'width': root.get('width'), 'texts': texts}
+print(json.dumps(out))`;
+    const r = spawnSync('/usr/bin/python3', ['-c', code], { input: JSON.stringify([join(dir, 'loss.svg'), join(dir, 'heat.svg')]), encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const parsed = JSON.parse(r.stdout) as Record<string, { tag: string; width: string; texts: string[] }>;
+    const l = parsed[join(dir, 'loss.svg')]!;
+    const h = parsed[join(dir, 'heat.svg')]!;
+    assert.equal(l.tag, '{http://www.w3.org/2000/svg}svg');
+    assert.equal(l.width, '800');
+    for (const name of ['m1', 'm3']) assert.ok(l.texts.includes(name), `legend entry ${name} in loss.svg: ${l.texts.join('|')}`);
+    // the heatmap prints differences with their significance marks
+    for (const cell of ['+0.50*', '-1.25', '+1.10**', '-0.30†']) assert.ok(h.texts.includes(cell), `cell text ${cell} in heat.svg`);
+    process.stderr.write(`[figures test] 2 figures × 2 formats exported in ${ms} ms (browser start included)\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('inline figure HTML draws in a browser: the library embedded once, a later figure reuses it', async () => {
+  requireChromium();
+  const profile = mkdtempSync(join(tmpdir(), 'pa-fig-inline-'));
+  const ctx = await chromium.launchPersistentContext(profile, { executablePath: chromiumPath(), headless: true, args: CHROMIUM_ARGS });
+  try {
+    const page = ctx.pages()[0] ?? (await ctx.newPage());
+    // Two outputs as a notebook would hold them: the first with plotly.js, the second without.
+    const html = figureHtml(loss, { includePlotly: true, id: 'first' }) + figureHtml(heat, { id: 'second' });
+    assert.equal(html.split('plotly.js v').length - 1, 1, 'plotly.js appears once');
+    await page.setContent(`<!doctype html><html><body>${html}</body></html>`);
+    await page.waitForFunction(`document.querySelectorAll('#first .main-svg').length > 0 && document.querySelectorAll('#second .main-svg').length > 0`, undefined, { timeout: 30_000 });
+    const legend = await page.evaluate(`[...document.querySelectorAll('#first .legendtext')].map((e) => e.textContent)`) as string[];
+    assert.deepEqual(legend, ['m1', 'm3']);
+  } finally {
+    await ctx.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+});
+
+test('scriptSafe leaves no </script> inside the embedded library or figure JSON', () => {
+  assert.equal(scriptSafe('a</script>b</SCRIPT>'), 'a<\\/script>b<\\/SCRIPT>');
+  const lib = plotlyLibraryHtml();
+  assert.equal(lib.match(/<\/script/gi)?.length, 1, 'only the closing tag of the wrapper');
+  const fig = lossCurvesFigure([{ design: '</script><b>x', rows: [{ step: 1, loss: 1 }] }]);
+  assert.equal(figureHtml(fig).match(/<\/script/gi)?.length, 1);
+});
+
+test('category scores: error bars give back lo and hi; an interval without its mean is an error', () => {
+  const scores = { m1: { STS: { mean: 0.6, lo: 0.5, hi: 0.75 }, Retrieval: { mean: 0.3, lo: 0.2, hi: 0.31 } }, m2: { STS: { mean: 0.62, lo: 0.6, hi: 0.7 } } };
+  const fig = categoryScoresFigure(scores);
+  const t = fig.data[0]! as unknown as { x: string[]; y: number[]; error_y: { array: number[]; arrayminus: number[] } };
+  assert.deepEqual(t.x, ['STS', 'Retrieval']);
+  t.x.forEach((c, i) => {
+    const s = scores.m1[c as 'STS' | 'Retrieval'];
+    assert.ok(Math.abs(t.y[i]! + t.error_y.array[i]! - s.hi) < 1e-12);
+    assert.ok(Math.abs(t.y[i]! - t.error_y.arrayminus[i]! - s.lo) < 1e-12);
+  });
+  assert.deepEqual((fig.data[1] as unknown as { y: (number | null)[] }).y, [0.62, null], 'a missing category is a gap, not 0');
+  assert.throws(() => categoryScoresFigure({ m1: { STS: { mean: 0.9, lo: 0.5, hi: 0.75 } } }), /m1 \/ STS: interval \[0.5, 0.75\] does not contain the mean 0.9/);
+  assert.throws(() => categoryScoresFigure({ m1: { STS: { mean: NaN, lo: 0.5, hi: 0.75 } } }), /m1 \/ STS mean must be a finite number/);
+});
+
+test('builders check shapes and ranges, naming the offending item', () => {
+  assert.throws(() => differenceHeatmapFigure({ rows: ['m2'], cols: ['a', 'b'], values: [[1]] }), /row m2 has 1 values for 2 categories/);
+  assert.throws(() => differenceHeatmapFigure({ rows: ['m2'], cols: ['a'], values: [[1]], marks: [['*', '']] }), /row m2 has 2 marks for 1 categories/);
+  assert.throws(() => layerSpearmanFigure([{ name: 'base', layers: [0, 1], spearman: [0.1, 1.2] }]), /base layer 1: ρ=1.2 is outside/);
+  assert.throws(() => layerSpearmanFigure([{ name: 'base', layers: [1, 0], spearman: [0.1, 0.2] }]), /layers must ascend/);
+  assert.throws(() => layerNormsFigure({ design: 'm3', layers: [0, 1], values: [1] }), /m3 has 2 layers but 1 values/);
+  assert.throws(() => layerNormsFigure({ design: 'm3', layers: [0], values: [-1] }), /m3 layer 0: -1 is negative/);
+  assert.throws(() => datasetScoresFigure({ m1: { STSB: Infinity } }), /m1 \/ STSB must be a finite number/);
+  assert.throws(() => lossCurvesFigure([{ design: 'm1', rows: [] }]), /m1 has no loss rows/);
+  // loss rows are drawn in step order whatever order they came in
+  assert.deepEqual((loss.data[0] as unknown as { x: number[] }).x, [1, 2, 3]);
+  // the heatmap's colour range is symmetric about 0, so 0 is the neutral colour
+  const h = heat.data[0] as unknown as { zmin: number; zmax: number; zmid: number };
+  assert.deepEqual([h.zmin, h.zmid, h.zmax], [-1.25, 0, 1.25]);
+  // grouped bars keep one trace per design and one x per dataset, in first-seen order
+  const ds = datasetScoresFigure({ m1: { A: 1, B: 2 }, m2: { B: 3, C: 4 } });
+  assert.deepEqual(ds.data.map((t) => [t.name, (t as unknown as { x: string[] }).x, (t as unknown as { y: unknown[] }).y]), [['m1', ['A', 'B', 'C'], [1, 2, null]], ['m2', ['A', 'B', 'C'], [null, 3, 4]]]);
+});
+
+test('exportFigures refuses bad names and reports a missing Chromium with the apt package', async () => {
+  await assert.rejects(exportFigures([{ name: '../x', figure: loss }], tmpdir()), /not a plain file name/);
+  await assert.rejects(exportFigures([{ name: 'a', figure: loss }, { name: 'a', figure: heat }], tmpdir()), /used twice/);
+  await assert.rejects(exportFigures([{ name: 'a', figure: loss }], tmpdir(), { executablePath: '/nonexistent/chromium' }), /apt-get install -y --no-install-recommends chromium/);
+});
+
+test('readLossJsonl reads the trainer format and names file:line on bad rows', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pa-loss-'));
+  try {
+    const f = join(dir, 'loss.jsonl');
+    writeFileSync(f, '{"step":1,"loss":2.5,"lr":0.001}\n{"step":2,"loss":2.25}\n');
+    assert.deepEqual(readLossJsonl(f), [{ step: 1, loss: 2.5 }, { step: 2, loss: 2.25 }]);
+    writeFileSync(f, '{"step":1,"loss":2.5}\n{"step":2,"loss":null}\n');
+    assert.throws(() => readLossJsonl(f), new RegExp(`${f.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:2: 'loss' must be a finite number`));
+    assert.throws(() => readLossJsonl(join(dir, 'nope.jsonl')), /no such loss file/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
