@@ -1,0 +1,462 @@
+// `npm run gpu-check -- --out DIR [--backend webgpu] [--quick] [--designs all|m1,m3] [--ratio wasm|none]
+//                      [--forbid-sync-reads]`       (`--list-data`: the data files it reads, for the pack)
+// A self-contained check of a GPU backend, meant for a machine with a GPU and no network (see
+// scripts/pack-gpu-check.sh). It
+//  1. compares, on stories260K, the chosen backend with the cpu backend (plain JS, the reference):
+//     next-token logits (causal and bidirectional), and per design m1…m6 the embeddings, the InfoNCE
+//     loss of a fixed batch of 4 triples, its gradients, and the weights after one AdamW step;
+//  2. times a training step per design (the quick profile's batch: 32 triples = 96 sequences of at
+//     most 48 tokens; median after warm-up) and the embedding throughput (texts/s);
+//  3. times the same on wasm, for the speed-up;
+// and writes DIR/gpu-check.json. Exit status 0 when every comparison is within tolerance.
+// Each backend runs in its own child process (the backend is chosen once per process). All reads
+// from the device are asynchronous (`await t.data()`): WebGPU in Node has no synchronous read-back,
+// and --forbid-sync-reads makes any other backend refuse them too, to prove that on a CPU machine.
+// The training step below is the trainer's step (src/training/trainer.ts) with asynchronous reads
+// and the gradient norm read once instead of per variable.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs';
+import { parseArgs, required, UsageError } from '../src/cli/args.ts';
+import { backendInfo, describeBackend, initBackend } from '../src/backend/index.ts';
+import { loadModel, KNOWN_MODELS, type LoadedModel } from '../src/model/load.ts';
+import { forward, logits } from '../src/model/decoder.ts';
+import { padBatch, type TokenBatch } from '../src/model/batch.ts';
+import { designByName, parseDesignList } from '../src/designs.ts';
+import { profileByName, type Profile } from '../src/training/profiles.ts';
+import { buildEmbeddingModel } from '../src/training/trainer.ts';
+import { AdamW, linearWarmupDecay } from '../src/training/adamw.ts';
+import { hardNegativeInfoNCE } from '../src/training/loss.ts';
+import { embedBatch, embeddingTokens, type EmbeddingModel } from '../src/embedding/embedder.ts';
+import { loadTrainingTriples, type Triple } from '../src/data/training-triples.ts';
+import { dataFile } from '../src/data/files.ts';
+
+/** Largest allowed difference from the cpu backend. */
+const TOLERANCES = {
+  /** next-token logits of every real token, absolute (logits are of order 10) */
+  logits: 1e-3,
+  /** L2-normalised embeddings, absolute */
+  embeddings: 1e-4,
+  /** InfoNCE loss of the fixed batch, absolute */
+  loss: 1e-4,
+  /** gradients before clipping, absolute, relative to the largest |gradient| of the design */
+  gradients: 1e-3,
+  /** every trainable weight after one AdamW step, absolute (the step itself is about lr = 6.7e-5) */
+  weightsAfterStep: 1e-5,
+} as const;
+
+const TIMED_BACKENDS = ['webgpu', 'tfjs-node-gpu', 'tfjs-node', 'wasm'] as const;
+/** Training triples for the check: small files that the pack carries; mrpc's long sentences make batches pad to 48 tokens, as in a real run. */
+const TRIPLE_SOURCES = ['sick', 'mrpc'] as const;
+const NUMERICS_TRIPLES = 4;
+const SEED = 1;
+
+interface TimingPlan { warmup: number; steps: number; embedTexts: number }
+
+// ---------------------------------------------------------------- child: measurements on one backend
+
+interface ArrayRef { file: string; shape: number[] }
+interface StepTiming { medianMs: number; minMs: number; stepsMs: number[]; seqLens: number[]; sequencesPerStep: number; leakedTensorsPerStep: number }
+interface EmbedTiming { texts: number; batchSize: number; seconds: number; textsPerSecond: number }
+interface ChildResult {
+  backend: { name: string; description: string; adapter?: unknown };
+  tfjsVersion: string;
+  kernelsRegistered: string[];
+  /** kernels run by the numerics (profiled on the cpu reference only) */
+  kernelsUsed?: string[];
+  numerics?: { losses: Record<string, number>; arrays: Record<string, ArrayRef> };
+  timing?: Record<string, { train: StepTiming; embed: EmbedTiming }>;
+  seconds: number;
+}
+
+async function child(backend: string, parts: string[], designNames: string[], plan: TimingPlan, resultDir: string, forbidSyncReads: boolean): Promise<void> {
+  const t0 = performance.now();
+  await initBackend({ force: backend });
+  const info = backendInfo()!;
+  if (forbidSyncReads) {
+    // What WebGPU in Node imposes, on any backend: every engine-level read must be asynchronous.
+    (tf.engine() as unknown as { readSync: () => never }).readSync = () => {
+      throw new Error('synchronous read (dataSync/arraySync) under --forbid-sync-reads: WebGPU in Node cannot do this');
+    };
+  }
+  const base = await loadModel('stories260K');
+  const { triples } = await loadTrainingTriples({ sources: TRIPLE_SOURCES, evaluationTexts: [] });
+  const profile = profileByName('quick');
+  const designs = designNames.map(designByName);
+  const result: ChildResult = {
+    backend: { name: info.name, description: describeBackend(info), adapter: info.adapter },
+    tfjsVersion: tf.version.tfjs,
+    kernelsRegistered: tf.getKernelsForBackend(tf.getBackend()).map((k) => k.kernelName).sort(),
+    seconds: 0,
+  };
+  const log = (s: string) => process.stderr.write(`[gpu-check ${backend}] ${s}\n`);
+  if (parts.includes('numerics')) {
+    const run = () => numerics(base, triples, designs, profile, resultDir, log);
+    if (backend === 'cpu') {
+      // the reference run also lists the kernels the project's paths use (forward and backward)
+      let out: Awaited<ReturnType<typeof run>> | undefined;
+      const prof = await tf.profile(async () => { out = await run(); });
+      result.kernelsUsed = [...new Set(prof.kernels.map((k) => k.name))].filter((k) => tf.getKernel(k, 'cpu') !== undefined).sort();
+      result.numerics = out;
+    } else {
+      result.numerics = await run();
+    }
+  }
+  if (parts.includes('timing')) result.timing = await timing(base, triples, designs, profile, plan, log);
+  result.seconds = (performance.now() - t0) / 1000;
+  writeFileSync(join(resultDir, 'result.json'), JSON.stringify(result));
+  // The parent checks that the process then ends by itself (Dawn can keep Node alive).
+  process.stdout.write('gpu-check child done\n');
+}
+
+/** The trainable variables in the trainer's order and naming: head.*, then lora.*. */
+function trainableVariables(em: EmbeddingModel): Record<string, tf.Variable> {
+  const vars: Record<string, tf.Variable> = {};
+  for (const [k, v] of Object.entries(em.pooling.variables)) vars[`head.${k}`] = v;
+  for (const [k, v] of Object.entries(em.lora?.variables ?? {})) vars[`lora.${k}`] = v;
+  return vars;
+}
+
+/**
+ * One optimizer step as the trainer takes it (gradAccum 1): InfoNCE over queries/positives/negatives
+ * in one forward, global-norm clipping, AdamW. Returns the loss; `onGradients` sees the raw gradients.
+ */
+async function trainStep(
+  em: EmbeddingModel, vars: Record<string, tf.Variable>, adam: AdamW, batch: TokenBatch, B: number,
+  profile: Profile, lr: number, dropoutSeed: number, onGradients?: (g: Record<string, tf.Tensor>) => Promise<void>,
+): Promise<number> {
+  em.lora?.beginStep(dropoutSeed);
+  if (em.lora) em.lora.training = true;
+  const { value, grads } = tf.variableGrads(() => {
+    const e = embedBatch(em, batch, true);
+    const [q, p, n] = tf.split(e, [B, B, B], 0) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+    return hardNegativeInfoNCE(q, p, n, profile.scale);
+  }, Object.values(vars));
+  if (em.lora) em.lora.training = false;
+  const loss = (await value.data())[0]!;
+  value.dispose();
+  if (!Number.isFinite(loss)) { tf.dispose(Object.values(grads)); throw new Error(`loss is ${loss}`); }
+  const named: Record<string, tf.Tensor> = {};
+  for (const [k, v] of Object.entries(vars)) named[k] = grads[v.name]!;
+  if (onGradients) await onGradients(named);
+  const sq = tf.tidy(() => tf.addN(Object.values(named).map((g) => tf.sum(tf.square(g)))));
+  const norm = Math.sqrt((await sq.data())[0]!);
+  sq.dispose();
+  if (!Number.isFinite(norm)) { tf.dispose(Object.values(named)); throw new Error(`gradient norm is ${norm}`); }
+  const factor = norm > profile.clipNorm ? profile.clipNorm / (norm + 1e-6) : 1;
+  const clipped = tf.tidy(() => Object.fromEntries(Object.entries(named).map(([k, g]) => [k, tf.mul(g, factor)])));
+  tf.dispose(Object.values(named));
+  adam.apply(clipped, lr);
+  tf.dispose(Object.values(clipped));
+  return loss;
+}
+
+async function concatValues(tensors: tf.Tensor[]): Promise<Float32Array> {
+  const parts = await Promise.all(tensors.map((t) => t.data() as Promise<Float32Array>));
+  const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) { out.set(p, o); o += p.length; }
+  return out;
+}
+
+async function numerics(base: LoadedModel, triples: readonly Triple[], designs: { name: string }[], profile: Profile, dir: string, log: (s: string) => void) {
+  const arrays: Record<string, ArrayRef> = {};
+  const losses: Record<string, number> = {};
+  const save = (key: string, values: Float32Array, shape: number[]) => {
+    const file = `${key}.f32`;
+    writeFileSync(join(dir, file), new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+    arrays[key] = { file, shape };
+  };
+  const fixed = triples.slice(0, NUMERICS_TRIPLES);
+  const tok = (s: string) => embeddingTokens(base.tokenizer, s, profile.maxLen);
+  const batch = padBatch([...fixed.map((t) => tok(t.query)), ...fixed.map((t) => tok(t.positive)), ...fixed.map((t) => tok(t.negative))], 'left', base.tokenizer.padId);
+  for (const attention of ['causal', 'bidirectional'] as const) {
+    const l = tf.tidy(() => logits(base.model, forward(base.model, batch, { attention }).lastHidden));
+    const all = (await l.data()) as Float32Array;
+    const V = l.shape[1];
+    l.dispose();
+    // only real tokens: rows of padding are masked out of everything downstream
+    const real = [...batch.mask].map((m, i) => (m ? i : -1)).filter((i) => i >= 0);
+    const kept = new Float32Array(real.length * V);
+    real.forEach((r, k) => kept.set(all.subarray(r * V, (r + 1) * V), k * V));
+    save(`logits.${attention}`, kept, [real.length, V]);
+  }
+  log(`logits of ${batch.batch} sequences × ${batch.seqLen} tokens done`);
+  const lr = linearWarmupDecay(0, profile.lr, profile.warmupSteps, profile.steps);
+  for (const { name } of designs) {
+    const em = buildEmbeddingModel(base, designByName(name), profile, SEED);
+    const e = tf.tidy(() => embedBatch(em, batch));
+    save(`embeddings.${name}`, (await e.data()) as Float32Array, e.shape);
+    e.dispose();
+    const vars = trainableVariables(em);
+    const keys = Object.keys(vars).sort();
+    const adam = new AdamW(vars, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: profile.weightDecay });
+    losses[name] = await trainStep(em, vars, adam, batch, fixed.length, profile, lr, SEED * 1_000_003, async (g) => {
+      save(`gradients.${name}`, await concatValues(keys.map((k) => g[k]!)), [-1]);
+    });
+    save(`weights.${name}`, await concatValues(keys.map((k) => vars[k]!)), [-1]);
+    tf.dispose([...Object.values(vars), ...Object.values(adam.m), ...Object.values(adam.v)]);
+    log(`${name}: loss ${losses[name]!.toFixed(6)}`);
+  }
+  return { losses, arrays };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+async function timing(base: LoadedModel, triples: readonly Triple[], designs: { name: string }[], profile: Profile, plan: TimingPlan, log: (s: string) => void) {
+  // tokenised once: the step times below are the device's work, not the tokenizer's
+  const cache = new Map<string, number[]>();
+  const tok = (s: string) => { let t = cache.get(s); if (!t) { t = embeddingTokens(base.tokenizer, s, profile.maxLen); cache.set(s, t); } return t; };
+  const B = profile.batchSize;
+  const microBatch = (g: number) => Array.from({ length: B }, (_, i) => triples[(g * B + i) % triples.length]!);
+  const texts = [...new Set(triples.flatMap((t) => [t.query, t.positive, t.negative]))];
+  const embedTexts = Array.from({ length: plan.embedTexts }, (_, i) => texts[i % texts.length]!);
+  const out: Record<string, { train: StepTiming; embed: EmbedTiming }> = {};
+  for (const { name } of designs) {
+    const em = buildEmbeddingModel(base, designByName(name), profile, SEED);
+    const vars = trainableVariables(em);
+    const lastVar = Object.values(vars).at(-1)!;
+    const adam = new AdamW(vars, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: profile.weightDecay });
+    const stepsMs: number[] = [];
+    const seqLens: number[] = [];
+    let tensorsBefore = 0;
+    for (let s = 0; s < plan.warmup + plan.steps; s++) {
+      if (s === plan.warmup) tensorsBefore = tf.memory().numTensors;
+      const ts = microBatch(s);
+      const batch = padBatch([...ts.map((t) => tok(t.query)), ...ts.map((t) => tok(t.positive)), ...ts.map((t) => tok(t.negative))], 'left', base.tokenizer.padId);
+      const t0 = performance.now();
+      await trainStep(em, vars, adam, batch, B, profile, linearWarmupDecay(s, profile.lr, profile.warmupSteps, profile.steps), SEED * 1_000_003 + s);
+      await lastVar.data(); // the update is queued on the device: wait for it
+      const ms = performance.now() - t0;
+      if (s >= plan.warmup) { stepsMs.push(ms); seqLens.push(batch.seqLen); }
+    }
+    const leaked = (tf.memory().numTensors - tensorsBefore) / plan.steps;
+    const train: StepTiming = { medianMs: median(stepsMs), minMs: Math.min(...stepsMs), stepsMs, seqLens, sequencesPerStep: 3 * B, leakedTensorsPerStep: leaked };
+    // embedding throughput: the encoder's order (sorted by length) and batch size, asynchronous reads
+    const order = embedTexts.map((_, i) => i).sort((a, b) => tok(embedTexts[a]!).length - tok(embedTexts[b]!).length || a - b);
+    const bs = profile.encodeBatchSize;
+    const encodeBatch = async (idx: number[]) => {
+      const e = tf.tidy(() => embedBatch(em, padBatch(idx.map((i) => tok(embedTexts[i]!)), 'left', base.tokenizer.padId)));
+      await e.data();
+      e.dispose();
+    };
+    await encodeBatch(order.slice(-bs)); // warm-up at the longest shape
+    const e0 = performance.now();
+    for (let s = 0; s < order.length; s += bs) await encodeBatch(order.slice(s, s + bs));
+    const seconds = (performance.now() - e0) / 1000;
+    const embed: EmbedTiming = { texts: embedTexts.length, batchSize: bs, seconds, textsPerSecond: embedTexts.length / seconds };
+    tf.dispose([...Object.values(vars), ...Object.values(adam.m), ...Object.values(adam.v)]);
+    out[name] = { train, embed };
+    log(`${name}: training step ${train.medianMs.toFixed(0)} ms (median of ${plan.steps}), embedding ${embed.textsPerSecond.toFixed(0)} texts/s`);
+  }
+  return out;
+}
+
+/** The data files the check reads, as manifest path → verified local file (what the pack carries). */
+async function dataFiles(): Promise<[string, string][]> {
+  const m = KNOWN_MODELS.stories260K!;
+  const { files } = await loadTrainingTriples({ sources: TRIPLE_SOURCES, evaluationTexts: [] });
+  const rels = [m.checkpoint, m.tokenizer, ...files];
+  return Promise.all(rels.map(async (rel) => [rel, await dataFile(rel)] as [string, string]));
+}
+
+// ---------------------------------------------------------------- parent: run children, compare, report
+
+interface Diff { n: number; maxAbs: number; meanAbs: number; refMaxAbs: number; overTolerance: number; tolerance: number; pass: boolean }
+
+function readArray(dir: string, ref: ArrayRef): Float32Array {
+  const b = readFileSync(join(dir, ref.file));
+  return new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4);
+}
+
+/** Element-wise |a − ref|; `scale` multiplies the tolerance (for tolerances relative to the reference's size). */
+function diff(a: Float32Array, ref: Float32Array, tolerance: number, relativeToMax = false): Diff {
+  if (a.length !== ref.length) throw new Error(`arrays differ in length: ${a.length} vs ${ref.length}`);
+  let maxAbs = 0, sum = 0, refMaxAbs = 0, nan = false;
+  for (let i = 0; i < a.length; i++) refMaxAbs = Math.max(refMaxAbs, Math.abs(ref[i]!));
+  const tol = relativeToMax ? tolerance * refMaxAbs : tolerance;
+  let over = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i]! - ref[i]!);
+    if (Number.isNaN(d)) nan = true;
+    maxAbs = Math.max(maxAbs, d);
+    sum += d;
+    if (!(d <= tol)) over++;
+  }
+  return { n: a.length, maxAbs: nan ? NaN : maxAbs, meanAbs: sum / Math.max(1, a.length), refMaxAbs, overTolerance: over, tolerance: tol, pass: !nan && over === 0 };
+}
+
+function compareNumerics(target: ChildResult, targetDir: string, ref: ChildResult, refDir: string, designs: string[]) {
+  const t = target.numerics!, r = ref.numerics!;
+  const get = (res: { arrays: Record<string, ArrayRef> }, dir: string, key: string) => {
+    const a = res.arrays[key];
+    if (!a) throw new Error(`numerics: array ${key} missing`);
+    return readArray(dir, a);
+  };
+  const logits = Object.fromEntries((['causal', 'bidirectional'] as const).map((m) => [m, diff(get(t, targetDir, `logits.${m}`), get(r, refDir, `logits.${m}`), TOLERANCES.logits)]));
+  const perDesign: Record<string, unknown> = {};
+  let pass = Object.values(logits).every((d) => d.pass);
+  for (const d of designs) {
+    const lossDiff = Math.abs(t.losses[d]! - r.losses[d]!);
+    const entry = {
+      embeddings: diff(get(t, targetDir, `embeddings.${d}`), get(r, refDir, `embeddings.${d}`), TOLERANCES.embeddings),
+      loss: { value: t.losses[d], reference: r.losses[d], absDiff: lossDiff, tolerance: TOLERANCES.loss, pass: lossDiff <= TOLERANCES.loss },
+      gradients: diff(get(t, targetDir, `gradients.${d}`), get(r, refDir, `gradients.${d}`), TOLERANCES.gradients, true),
+      weightsAfterStep: diff(get(t, targetDir, `weights.${d}`), get(r, refDir, `weights.${d}`), TOLERANCES.weightsAfterStep),
+    };
+    pass &&= entry.embeddings.pass && entry.loss.pass && entry.gradients.pass && entry.weightsAfterStep.pass;
+    perDesign[d] = entry;
+  }
+  return { reference: 'cpu', logits, designs: perDesign, pass };
+}
+
+interface ChildRun { result?: ChildResult; dir: string; error?: string; exitsByItself: boolean; code: number | null }
+
+async function runChild(backend: string, parts: string[], designs: string[], plan: TimingPlan, work: string, forbidSyncReads: boolean): Promise<ChildRun> {
+  const dir = join(work, `${backend}-${parts.join('-')}`);
+  mkdirSync(dir, { recursive: true });
+  const args = [...process.execArgv, fileURLToPath(import.meta.url), '--child', parts.join(','), '--backend', backend,
+    '--designs', designs.join(','), '--result', dir, '--warmup', String(plan.warmup), '--steps', String(plan.steps), '--embed-texts', String(plan.embedTexts)];
+  if (forbidSyncReads) args.push('--forbid-sync-reads');
+  const env = { ...process.env };
+  delete env.PA_BACKEND;
+  const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let tail = '';
+  let done = false;
+  let killedLingering = false;
+  let timer: NodeJS.Timeout | undefined;
+  p.stderr.on('data', (b: Buffer) => { process.stderr.write(b); tail = (tail + b.toString()).slice(-4000); });
+  p.stdout.on('data', (b: Buffer) => {
+    if (!done && b.toString().includes('gpu-check child done')) {
+      done = true;
+      // a child that has written its result should end within seconds
+      timer = setTimeout(() => { killedLingering = true; p.kill('SIGKILL'); }, 15_000);
+    }
+  });
+  const code = await new Promise<number | null>((res) => p.on('close', (c) => res(c)));
+  if (timer) clearTimeout(timer);
+  if (!done) {
+    const lines = tail.trim().split('\n').filter((l) => !/^=+$|Hi, looks like|tfjs-node for more/.test(l) && l.trim() !== '');
+    return { dir, error: `${backend}: child exited with ${code} before finishing: ${lines.slice(-3).join(' | ')}`, exitsByItself: true, code };
+  }
+  const result = JSON.parse(readFileSync(join(dir, 'result.json'), 'utf8')) as ChildResult;
+  return { result, dir, exitsByItself: !killedLingering, code };
+}
+
+function speedups(target: ChildResult['timing'], ratio: ChildResult['timing'] | undefined) {
+  if (!target) return undefined;
+  return Object.fromEntries(Object.entries(target).map(([d, t]) => {
+    const w = ratio?.[d];
+    return [d, {
+      trainStepMs: t.train.medianMs,
+      ratioTrainStepMs: w?.train.medianMs,
+      trainSpeedup: w ? w.train.medianMs / t.train.medianMs : undefined,
+      embedTextsPerSecond: t.embed.textsPerSecond,
+      ratioEmbedTextsPerSecond: w?.embed.textsPerSecond,
+      embedSpeedup: w ? t.embed.textsPerSecond / w.embed.textsPerSecond : undefined,
+    }];
+  }));
+}
+
+async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, {
+    out: { help: 'folder for gpu-check.json' },
+    backend: { default: 'webgpu', help: `backend under test: ${TIMED_BACKENDS.join(', ')}` },
+    ratio: { default: 'wasm', help: 'backend timed for the speed-up (wasm or none)' },
+    designs: { default: 'all' },
+    quick: { flag: true, help: 'fewer steps and texts (a CPU machine)' },
+    'forbid-sync-reads': { flag: true, help: 'refuse dataSync/arraySync on any backend, as WebGPU in Node must' },
+    'list-data': { flag: true, help: 'print the data files the check reads (manifest path TAB verified file) and exit' },
+    child: {}, result: {}, warmup: {}, steps: {}, 'embed-texts': {},
+  }, 'gpu-check');
+  const designs = parseDesignList(args.options.designs!).map((d) => d.name);
+  const forbid = args.flags['forbid-sync-reads']!;
+  if (args.flags['list-data']) {
+    for (const [rel, file] of await dataFiles()) process.stdout.write(`${rel}\t${file}\n`);
+    return 0;
+  }
+  if (args.options.child) {
+    const plan = { warmup: Number(args.options.warmup), steps: Number(args.options.steps), embedTexts: Number(args.options['embed-texts']) };
+    await child(args.options.backend!, args.options.child.split(','), designs, plan, required(args, 'result', 'gpu-check'), forbid);
+    return 0;
+  }
+  const out = resolve(required(args, 'out', 'gpu-check'));
+  const backend = args.options.backend!;
+  if (!(TIMED_BACKENDS as readonly string[]).includes(backend)) throw new UsageError(`gpu-check: --backend must be one of ${TIMED_BACKENDS.join(', ')} (cpu is the reference), got '${backend}'`);
+  const ratio = args.options.ratio!;
+  if (ratio !== 'none' && !(TIMED_BACKENDS as readonly string[]).includes(ratio)) throw new UsageError(`gpu-check: --ratio must be none or one of ${TIMED_BACKENDS.join(', ')}, got '${ratio}'`);
+  const quick = args.flags.quick!;
+  const plan: TimingPlan = quick ? { warmup: 1, steps: 2, embedTexts: 256 } : { warmup: 3, steps: 10, embedTexts: 2048 };
+  const ratioPlan: TimingPlan = quick ? plan : { warmup: 1, steps: 3, embedTexts: 256 };
+  mkdirSync(out, { recursive: true });
+  const work = mkdtempSync(join(tmpdir(), 'gpu-check-'));
+  const t0 = performance.now();
+  const report: Record<string, unknown> = {
+    tool: 'gpu-check', date: new Date().toISOString(), node: process.version, platform: `${process.platform}-${process.arch}`,
+    cpu: cpus()[0]?.model, cpuCount: cpus().length, quick, designs, tolerances: TOLERANCES,
+    settings: { model: 'stories260K', profile: 'quick', tripleSources: TRIPLE_SOURCES, numericsTriples: NUMERICS_TRIPLES, seed: SEED, plan, ratioPlan },
+  };
+  const write = (ok: boolean) => {
+    report.ok = ok;
+    report.seconds = (performance.now() - t0) / 1000;
+    writeFileSync(join(out, 'gpu-check.json'), JSON.stringify(report, null, 1) + '\n');
+    process.stderr.write(`[gpu-check] wrote ${join(out, 'gpu-check.json')} (${ok ? 'all comparisons within tolerance' : 'FAILED'})\n`);
+  };
+  try {
+    const target = await runChild(backend, ['numerics', 'timing'], designs, plan, work, forbid);
+    if (!target.result) { report.error = target.error; write(false); return 1; }
+    const ref = await runChild('cpu', ['numerics'], designs, plan, work, forbid);
+    if (!ref.result) { report.error = ref.error; write(false); return 1; }
+    const ratioRun = ratio !== 'none' && ratio !== backend ? await runChild(ratio, ['numerics', 'timing'], designs, ratioPlan, work, forbid) : undefined;
+    if (ratioRun && !ratioRun.result) report.ratioError = ratioRun.error;
+    const kernelsUsed = ref.result.kernelsUsed ?? [];
+    const missing = (r?: ChildResult) => (r ? kernelsUsed.filter((k) => !r.kernelsRegistered.includes(k)) : undefined);
+    const numerics = compareNumerics(target.result, target.dir, ref.result, ref.dir, designs);
+    Object.assign(report, {
+      backend: target.result.backend,
+      tfjsVersion: target.result.tfjsVersion,
+      ratioBackend: ratioRun?.result?.backend ?? (ratio === backend ? target.result.backend : null),
+      exitsByItself: { [backend]: target.exitsByItself, cpu: ref.exitsByItself, ...(ratioRun ? { [ratio]: ratioRun.exitsByItself } : {}) },
+      kernels: { used: kernelsUsed, missingOnBackend: missing(target.result), missingOnRatio: missing(ratioRun?.result) },
+      numerics,
+      ratioNumerics: ratioRun?.result ? compareNumerics(ratioRun.result, ratioRun.dir, ref.result, ref.dir, designs) : undefined,
+      summary: speedups(target.result.timing, ratio === backend ? target.result.timing : ratioRun?.result?.timing),
+      timing: { [backend]: target.result.timing, ...(ratioRun?.result ? { [ratio]: ratioRun.result.timing } : {}) },
+      childSeconds: { [backend]: target.result.seconds, cpu: ref.result.seconds, ...(ratioRun?.result ? { [ratio]: ratioRun.result.seconds } : {}) },
+    });
+    printSummary(report);
+    write(numerics.pass);
+    return numerics.pass ? 0 : 1;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function printSummary(report: Record<string, unknown>): void {
+  const n = report.numerics as ReturnType<typeof compareNumerics>;
+  const lines = [`[gpu-check] ${(report.backend as { description: string }).description} vs cpu:`];
+  for (const [m, d] of Object.entries(n.logits)) lines.push(`  logits ${m}: max |diff| ${d.maxAbs.toExponential(2)} (tol ${d.tolerance})`);
+  const summary = (report.summary ?? {}) as Record<string, ReturnType<typeof speedups> extends infer S ? S extends Record<string, infer V> ? V : never : never>;
+  for (const [d, e] of Object.entries(n.designs) as [string, { loss: { absDiff: number }; embeddings: Diff; weightsAfterStep: Diff; gradients: Diff }][]) {
+    const s = summary[d];
+    const speed = s ? ` | step ${s.trainStepMs.toFixed(0)} ms${s.trainSpeedup ? ` (${s.trainSpeedup.toFixed(1)}× wasm)` : ''}, ${s.embedTextsPerSecond.toFixed(0)} texts/s${s.embedSpeedup ? ` (${s.embedSpeedup.toFixed(1)}×)` : ''}` : '';
+    lines.push(`  ${d}: loss Δ ${e.loss.absDiff.toExponential(2)}, emb ${e.embeddings.maxAbs.toExponential(2)}, grad ${e.gradients.maxAbs.toExponential(2)}, weights ${e.weightsAfterStep.maxAbs.toExponential(2)}${speed}`);
+  }
+  process.stderr.write(lines.join('\n') + '\n');
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (err: unknown) => {
+    process.stderr.write(`gpu-check: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (process.env.DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = err instanceof UsageError ? 2 : 1;
+  },
+);
