@@ -19,10 +19,21 @@ export interface EmbeddingModel {
   maxLen: number;
 }
 
-/** BOS + (instruction + text) truncated to fit + EOS. */
-export function embeddingTokens(tok: Tokenizer, text: string, maxLen: number, instruction = ''): number[] {
+const instructionLengths = new WeakMap<Tokenizer, Map<string, number>>();
+
+/**
+ * BOS + instruction + text + EOS, the text truncated so that it keeps up to maxLen − 2 tokens: the
+ * instruction's tokens come on top (capped by the model's context), so a long task instruction never
+ * crowds the text out of a short budget.
+ */
+export function embeddingTokens(tok: Tokenizer, text: string, maxLen: number, instruction = '', contextLen = Infinity): number[] {
+  let lengths = instructionLengths.get(tok);
+  if (!lengths) instructionLengths.set(tok, (lengths = new Map()));
+  let extra = lengths.get(instruction);
+  if (extra === undefined) lengths.set(instruction, (extra = instruction ? tok.encode(instruction).length : 0));
   const body = tok.encode(instruction + text);
-  return [tok.bosId, ...body.slice(0, Math.max(1, maxLen - 2)), tok.eosId];
+  const keep = Math.max(1, Math.min(maxLen - 2 + extra, contextLen - 2));
+  return [tok.bosId, ...body.slice(0, keep), tok.eosId];
 }
 
 /** Forward + pooling + L2 normalisation of one padded batch: [batch, dim]. Call inside tf.tidy. */
@@ -45,12 +56,15 @@ export interface EncodeOptions {
   instruction?: string;
   batchSize?: number;
   onProgress?: (done: number, total: number) => void;
+  /** incremented by the number of tokens fed to the model (for throughput) */
+  stats?: { tokens: number };
 }
 
 /** Embed every text, returned in input order. */
 export function encodeTexts(em: EmbeddingModel, texts: readonly string[], opts: EncodeOptions = {}): Float32Array[] {
   const batchSize = opts.batchSize ?? 64;
-  const tokens = texts.map((t) => embeddingTokens(em.tokenizer, t, em.maxLen, opts.instruction));
+  const tokens = texts.map((t) => embeddingTokens(em.tokenizer, t, em.maxLen, opts.instruction, em.model.config.maxSeqLen));
+  if (opts.stats) opts.stats.tokens += tokens.reduce((s, t) => s + t.length, 0);
   const order = tokens.map((_, i) => i).sort((a, b) => tokens[a]!.length - tokens[b]!.length || a - b);
   const out = new Array<Float32Array>(texts.length);
   for (let s = 0; s < order.length; s += batchSize) {

@@ -10,10 +10,15 @@ export class Llama2cTokenizer implements Tokenizer {
   readonly eosId = 2;
   readonly padId = 0;
   private readonly lookup = new Map<string, number>();
+  /** each piece's bytes as a latin1 string (1 char per byte) */
+  private readonly pieceStrings: string[];
+  /** (a·V + b) → id of the merged piece, or −1: run.c's lookup of str_buffer, memoised */
+  private readonly mergeCache = new Map<number, number>();
 
   constructor(readonly pieces: Uint8Array[], readonly scores: Float32Array, private readonly file: string) {
     // run.c sorts and binary-searches; a map keyed by the byte string (latin1 keeps bytes 1:1) is equivalent.
-    pieces.forEach((p, i) => { const k = Buffer.from(p).toString('latin1'); if (!this.lookup.has(k)) this.lookup.set(k, i); });
+    this.pieceStrings = pieces.map((p) => Buffer.from(p).toString('latin1'));
+    this.pieceStrings.forEach((k, i) => { if (!this.lookup.has(k)) this.lookup.set(k, i); });
   }
 
   get vocabSize(): number { return this.pieces.length; }
@@ -45,6 +50,13 @@ export class Llama2cTokenizer implements Tokenizer {
 
   private id(s: string): number | undefined { return this.lookup.get(s); }
 
+  private merged(a: number, b: number): number {
+    const key = a * this.pieces.length + b;
+    let id = this.mergeCache.get(key);
+    if (id === undefined) this.mergeCache.set(key, (id = this.lookup.get(this.pieceStrings[a]! + this.pieceStrings[b]!) ?? -1));
+    return id;
+  }
+
   encode(text: string, opts: { bos?: boolean; eos?: boolean } = {}): number[] {
     const tokens: number[] = [];
     if (opts.bos) tokens.push(this.bosId);
@@ -65,9 +77,8 @@ export class Llama2cTokenizer implements Tokenizer {
       let bestId = -1;
       let bestIdx = -1;
       for (let i = 0; i < body.length - 1; i++) {
-        const merged = Buffer.concat([this.pieces[body[i]!]!, this.pieces[body[i + 1]!]!]).toString('latin1');
-        const id = this.id(merged);
-        if (id !== undefined && this.scores[id]! > best) { best = this.scores[id]!; bestId = id; bestIdx = i; }
+        const id = this.merged(body[i]!, body[i + 1]!);
+        if (id >= 0 && this.scores[id]! > best) { best = this.scores[id]!; bestId = id; bestIdx = i; }
       }
       if (bestIdx === -1) break;
       body.splice(bestIdx, 2, bestId);

@@ -1,0 +1,105 @@
+// `npm run -s cli -- eval --run DIR [--designs m1,m5|all] [--tasks sts,classification,…|STSBenchmark,…]
+//   [--limit N|all] [--profile smoke|quick|paper] [--jobs 2] [--batch-size N] [--model NAME] [--max-len N]`
+// writes DIR/results/<design>.json per design and caches embeddings under DIR/cache/embeddings/.
+// One design runs in this process; several run side by side in child processes (--jobs, default 2:
+// wasm uses one core per process). use-lite always gets a process of its own: it bundles another
+// TensorFlow.js.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { intOption, parseArgs, required, UsageError } from './args.ts';
+import { DESIGNS } from '../designs.ts';
+import { resolveDesigns } from '../eval/sentence-encoder.ts';
+import { resolveTasks } from '../eval/runner.ts';
+// Nothing imported here loads TensorFlow.js (src/training/* does): a --child use-lite process must
+// stay free of it.
+
+const log = (s: string) => process.stderr.write(s + '\n');
+
+export async function run(argv: string[]): Promise<number> {
+  const cmd = 'eval';
+  const args = parseArgs(argv, {
+    run: { help: 'run folder: reads <design>/final/, writes results/ and cache/' },
+    designs: { default: 'all', help: 'all (m1…m6) or a list of m1…m6, base-mean, base-eos, use-lite' },
+    tasks: { default: 'all', help: 'all, categories (sts, classification, …) or dataset names' },
+    limit: { help: "items per task, or 'all' (default: the profile's evalLimit)" },
+    profile: { default: 'quick', help: 'smoke | quick | paper: default limit, batch size, base model and max length' },
+    jobs: { default: '2', help: 'designs evaluated side by side' },
+    'batch-size': { help: "texts per encoder batch (default: the profile's encodeBatchSize)" },
+    model: { help: "base model of base-* designs (default: the profile's)" },
+    'max-len': { help: "max tokens of base-* designs (default: the profile's maxLen)" },
+    child: { flag: true, help: 'internal: evaluate the one design here, every option given' },
+  }, cmd);
+  if (args.positionals.length) throw new UsageError(`${cmd}: unexpected argument '${args.positionals[0]}'`);
+  const runDir = required(args, 'run', cmd);
+  let designs: string[], tasks: ReturnType<typeof resolveTasks>;
+  try {
+    designs = resolveDesigns(args.options.designs!);
+    tasks = resolveTasks(args.options.tasks!);
+  } catch (e) { throw new UsageError(`${cmd}: ${(e as Error).message}`); }
+  const positive = (name: string): number | undefined => {
+    const v = intOption(args, name, cmd);
+    if (v !== undefined && v < 1) throw new UsageError(`${cmd}: --${name} must be >= 1, got ${v}`);
+    return v;
+  };
+  const limitAll = args.options.limit === 'all';
+  const given = { limit: limitAll ? undefined : positive('limit'), jobs: positive('jobs')!, batchSize: positive('batch-size'), maxLen: positive('max-len'), model: args.options.model };
+
+  if (args.flags.child) {
+    if (designs.length !== 1) throw new UsageError(`${cmd}: --child evaluates exactly one design`);
+    if (given.batchSize === undefined || given.maxLen === undefined || given.model === undefined || (!limitAll && given.limit === undefined)) {
+      throw new UsageError(`${cmd}: --child needs --limit, --batch-size, --max-len and --model`);
+    }
+    return evalOne(designs[0]!, { runDir, tasks, limit: given.limit, profile: args.options.profile!, batchSize: given.batchSize, maxLen: given.maxLen, model: given.model });
+  }
+
+  // The profile supplies the defaults. (profiles.ts loads TensorFlow.js: imported only here.)
+  const { profileByName } = await import('../training/profiles.ts');
+  const profile = profileByName(args.options.profile!);
+  const limit = limitAll ? undefined : (given.limit ?? profile.evalLimit);
+  const batchSize = given.batchSize ?? profile.encodeBatchSize;
+  const maxLen = given.maxLen ?? profile.maxLen;
+  const model = given.model ?? profile.model;
+
+  // Every missing checkpoint is reported before any work starts.
+  const configOf = (d: string) => join(runDir, d, 'final', 'config.json');
+  const missing = designs.filter((d) => DESIGNS[d]?.trained && !existsSync(configOf(d)));
+  if (missing.length) {
+    throw new Error(missing.map((d) => `design '${d}' has no final checkpoint: ${configOf(d)} does not exist (train it first)`).join('\n'));
+  }
+
+  // One design of ours runs here; use-lite and several designs run in child processes.
+  if (designs.length === 1 && designs[0] !== 'use-lite') {
+    return evalOne(designs[0]!, { runDir, tasks, limit, profile: profile.name, batchSize, maxLen, model });
+  }
+  const queue = [...designs];
+  const failures: string[] = [];
+  const worker = async () => {
+    for (let d = queue.shift(); d; d = queue.shift()) {
+      const code = await runChild(['eval', '--child', '--run', runDir, '--designs', d, '--tasks', tasks.map((t) => t.name).join(','),
+        '--limit', limit === undefined ? 'all' : String(limit), '--profile', profile.name, '--batch-size', String(batchSize),
+        '--max-len', String(maxLen), '--model', model]);
+      if (code !== 0) failures.push(`${d} (exit ${code})`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(given.jobs, designs.length) }, worker));
+  if (failures.length) { log(`eval: failed: ${failures.join(', ')} (see the errors above)`); return 1; }
+  if (designs.length > 1) log(`eval: ${designs.length} designs → ${join(runDir, 'results')}`);
+  return 0;
+}
+
+function runChild(argv: string[]): Promise<number> {
+  const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', main, ...argv], { stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('error', (e) => { log(`eval: cannot start a child process: ${e.message}`); resolve(1); });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  });
+}
+
+async function evalOne(design: string, o: { runDir: string; tasks: ReturnType<typeof resolveTasks>; limit?: number; profile: string; batchSize: number; maxLen: number; model: string }): Promise<number> {
+  const { evaluateDesign } = await import('../eval/runner.ts');
+  await evaluateDesign({ runDir: o.runDir, design, tasks: o.tasks, limit: o.limit, profile: o.profile, batchSize: o.batchSize, maxLen: o.maxLen, model: o.model });
+  return 0;
+}

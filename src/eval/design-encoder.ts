@@ -1,0 +1,69 @@
+// The study's designs (m1…m6 from a run folder, base-* zero-shot) as a SentenceEncoder. The
+// identity names every byte that decides the vectors: the base model files (manifest sha256s), the
+// checkpoint (sha256 of final/config.json, which records the sha256 of each weight file), the max
+// length and how it treats the instruction, and the backend (float rounding differs between backends).
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { backendName, initBackend } from '../backend/index.ts';
+import { manifestFile } from '../data/files.ts';
+import { loadManifest } from '../data/manifest.ts';
+import { designByName } from '../designs.ts';
+import { encodeTexts, type EmbeddingModel } from '../embedding/embedder.ts';
+import { loadEmbeddingModel } from '../embedding/load-run.ts';
+import { KNOWN_MODELS } from '../model/load.ts';
+import { finalDir, sha256 } from '../training/checkpoint.ts';
+import type { OpenEncoderOptions, SentenceEncoder } from './sentence-encoder.ts';
+
+/** sha256 of a base model's files: from the manifest for a known name, else of the file itself. */
+async function modelIdentity(spec: string): Promise<Record<string, string>> {
+  const known = KNOWN_MODELS[spec];
+  if (known) {
+    const manifest = await loadManifest(manifestFile);
+    const sha = (p: string) => {
+      const e = manifest.byPath.get(p);
+      if (!e) throw new Error(`${manifestFile}: no entry for ${p} (model '${spec}')`);
+      return e.sha256;
+    };
+    return { checkpoint: sha(known.checkpoint), tokenizer: sha(known.tokenizer) };
+  }
+  if (existsSync(spec) && spec.endsWith('.bin')) return { checkpoint: sha256(readFileSync(spec)) };
+  // A Hugging Face folder: its config names the architecture; weights are identified by the
+  // checkpoint files it holds.
+  const files = ['config.json', 'model.safetensors', 'tokenizer.json'].filter((f) => existsSync(join(spec, f)));
+  return Object.fromEntries(files.map((f) => [f, sha256(readFileSync(join(spec, f)))]));
+}
+
+/** How the max length treats the instruction (part of the cache identity). */
+export const INSTRUCTION_BUDGET = 'max_len counts the text only: instruction tokens come on top';
+
+export async function openDesignEncoder(name: string, opts: OpenEncoderOptions = {}): Promise<SentenceEncoder> {
+  if ((globalThis as { __paUseLiteLoaded?: boolean }).__paUseLiteLoaded) {
+    throw new Error(`design '${name}' cannot run in a process that loaded use-lite (it bundles another TensorFlow.js); run each design in its own process (eval CLI does)`);
+  }
+  const design = designByName(name);
+  await initBackend();
+  const backend = backendName() ?? 'unknown';
+  let identity: Record<string, unknown>;
+  if (design.trained) {
+    if (!opts.runDir) throw new Error(`design '${name}' is trained: give the run folder (--run DIR)`);
+    const configFile = join(finalDir(opts.runDir, name), 'config.json');
+    if (!existsSync(configFile)) throw new Error(`${configFile} does not exist: design '${name}' has no final checkpoint in ${opts.runDir} (train it first)`);
+    const configBytes = readFileSync(configFile);
+    const config = JSON.parse(configBytes.toString('utf8')) as { model: string; maxLen: number; files: Record<string, string> };
+    identity = { kind: 'decoder', design: name, model: config.model, model_files: await modelIdentity(config.model), checkpoint: sha256(configBytes), files: config.files, max_len: config.maxLen, backend };
+  } else {
+    const model = opts.model ?? 'stories260K';
+    identity = { kind: 'decoder', design: name, model, model_files: await modelIdentity(model), checkpoint: null, max_len: opts.maxLen ?? 128, backend };
+  }
+  const em: EmbeddingModel = await loadEmbeddingModel(opts.runDir, name, { model: opts.model, maxLen: opts.maxLen });
+  if (em.maxLen !== identity.max_len) throw new Error(`internal: encoder max length ${em.maxLen} differs from its cache identity ${String(identity.max_len)}`);
+  return {
+    name, identity: { ...identity, instruction_budget: INSTRUCTION_BUDGET }, backend, usesInstructions: true,
+    async encode(texts, instruction, onProgress) {
+      // embeddingTokens keeps the instruction from eating the text's budget (src/embedding/embedder.ts)
+      const stats = { tokens: 0 };
+      const vectors = encodeTexts(em, texts, { instruction, batchSize: opts.batchSize, onProgress, stats });
+      return { vectors, tokens: stats.tokens };
+    },
+  };
+}

@@ -1,0 +1,73 @@
+// What the evaluation runner needs from any text encoder: vectors for texts, and an identity that
+// decides the vectors (model files, design, checkpoint, max length, backend) so cached vectors are
+// reused only for the very same encoder. Our decoder designs and the outside USE-lite row both fit.
+import { createHash } from 'node:crypto';
+import { DESIGNS, TRAINED_DESIGNS } from '../designs.ts';
+
+export interface EncodeResult {
+  vectors: Float32Array[];
+  /** Tokens fed to the model, padding excluded (for the tokens/s figure). */
+  tokens: number;
+}
+
+export interface SentenceEncoder {
+  /** The design name as it appears in results (`m1`, `base-mean`, `use-lite`). */
+  name: string;
+  /** Everything besides text and instruction that decides the vectors; hashed into the cache key. */
+  identity: Record<string, unknown>;
+  /** Shown in results: the numeric backend that computed the vectors. */
+  backend: string;
+  /** false: the encoder was not trained with instructions and gets none (USE-lite). */
+  usesInstructions: boolean;
+  /** Vectors in input order; `instruction` is glued to every text without a space. */
+  encode(texts: readonly string[], instruction: string, onProgress?: (done: number, total: number) => void): Promise<EncodeResult>;
+  /** Release model memory. */
+  dispose?(): void;
+}
+
+/** Outside reference encoders, beside the decoder designs of src/designs.ts. */
+export const OUTSIDE_ENCODERS = ['use-lite'] as const;
+
+/** Every name `eval --designs` accepts, `all` aside. */
+export const EVAL_DESIGNS: readonly string[] = [...Object.keys(DESIGNS), ...OUTSIDE_ENCODERS];
+
+/** `all` → the trained designs m1…m6; otherwise a comma-separated list of EVAL_DESIGNS, each checked. */
+export function resolveDesigns(spec: string): string[] {
+  if (spec.trim() === 'all') return [...TRAINED_DESIGNS];
+  const names = spec.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (names.length === 0) throw new Error(`--designs is empty; valid: all, ${EVAL_DESIGNS.join(', ')}`);
+  for (const n of names) {
+    if (!EVAL_DESIGNS.includes(n)) throw new Error(`unknown design '${n}'; valid: all, ${EVAL_DESIGNS.join(', ')}`);
+  }
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new Error(`design '${dup}' is listed twice in --designs`);
+  return names;
+}
+
+/** Stable JSON (sorted keys) → sha256 hex: the same identity always hashes the same. */
+export function identityHash(identity: unknown): string {
+  const canon = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(canon);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])]));
+    return v;
+  };
+  return createHash('sha256').update(JSON.stringify(canon(identity))).digest('hex');
+}
+
+export interface OpenEncoderOptions {
+  /** Run folder holding <design>/final/ (trained designs). */
+  runDir?: string;
+  /** Base model for base-* designs (default stories260K). */
+  model?: string;
+  /** Max tokens per text for base-* designs (trained designs use their checkpoint's). */
+  maxLen?: number;
+  batchSize?: number;
+}
+
+/** Load the encoder for a design name. Each kind is imported only when asked for: USE-lite bundles
+ *  its own TensorFlow.js and must not share a process with ours (see use-lite.ts). */
+export async function openEncoder(name: string, opts: OpenEncoderOptions = {}): Promise<SentenceEncoder> {
+  if (name === 'use-lite') return (await import('./use-lite.ts')).openUseLite({ batchSize: opts.batchSize });
+  if (!(name in DESIGNS)) throw new Error(`unknown design '${name}'; valid: ${EVAL_DESIGNS.join(', ')}`);
+  return (await import('./design-encoder.ts')).openDesignEncoder(name, opts);
+}
