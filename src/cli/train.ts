@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { intOption, parseArgs, required } from './args.ts';
 import { parseDesignList } from '../designs.ts';
-import { profileByName } from '../training/profiles.ts';
+import { profileByName, type Profile } from '../training/profiles.ts';
 import { runTriples } from '../training/triples-file.ts';
 
 const log = (s: string) => process.stderr.write(s + '\n');
@@ -14,15 +14,17 @@ export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
     design: { default: 'all' }, profile: { default: 'quick' }, seed: { default: '1' }, out: {},
     resume: { flag: true }, jobs: { default: '2' }, steps: {},
+    model: { help: 'base model: a known name or a Hugging Face / llama2.c path (default: the profile\'s)' },
   }, 'train');
   const designs = parseDesignList(args.options.design!);
-  const profile = profileByName(args.options.profile!);
+  const profile = { ...profileByName(args.options.profile!) };
+  if (args.options.model) profile.model = args.options.model;
   const seed = intOption(args, 'seed', 'train')!;
   const out = required(args, 'out', 'train');
   const jobs = intOption(args, 'jobs', 'train')!;
   const steps = intOption(args, 'steps', 'train');
   await runTriples(out, profile, log); // once, before any worker starts
-  if (designs.length === 1) return trainOne(designs[0]!.name, profile.name, seed, out, args.flags.resume!, steps);
+  if (designs.length === 1) return trainOne(designs[0]!.name, profile, seed, out, args.flags.resume!, steps);
   const queue = designs.map((d) => d.name);
   const failures: string[] = [];
   const worker = async () => {
@@ -30,6 +32,7 @@ export async function run(argv: string[]): Promise<number> {
       const childArgs = ['train', '--design', d, '--profile', profile.name, '--seed', String(seed), '--out', out];
       if (args.flags.resume) childArgs.push('--resume');
       if (steps !== undefined) childArgs.push('--steps', String(steps));
+      if (args.options.model) childArgs.push('--model', args.options.model);
       const code = await runChild(childArgs);
       if (code !== 0) failures.push(`${d} (exit ${code})`);
     }
@@ -47,13 +50,12 @@ function runChild(argv: string[]): Promise<number> {
   });
 }
 
-async function trainOne(design: string, profileName: string, seed: number, out: string, resume: boolean, steps?: number): Promise<number> {
+async function trainOne(design: string, profile: Profile, seed: number, out: string, resume: boolean, steps?: number): Promise<number> {
   const { initBackend } = await import('../backend/index.ts');
   const { loadModel } = await import('../model/load.ts');
   const { train } = await import('../training/trainer.ts');
   const { designByName } = await import('../designs.ts');
   await initBackend();
-  const profile = profileByName(profileName);
   const base = await loadModel(profile.model);
   const triples = await runTriples(out, profile, log);
   const r = train({ design: designByName(design), profile, seed, runDir: out, base, triples, resume, steps });
