@@ -80,3 +80,17 @@ test('a NaN in training stops with the step named and no damaged checkpoint', ()
   assert.ok(!existsSync(join(dir, 'm1', 'final')));
   assert.ok(!existsSync(join(dir, 'm1', 'checkpoint', 'state.json')));
 });
+
+test('full fine-tuning trains every decoder weight, leaves the shared base untouched, and reloads exactly', async () => {
+  const dir = tmp();
+  const before = base.model.weights.layers[0]!.wq.dataSync().slice();
+  const r = train({ design: designByName('m1'), profile: { ...smoke, finetune: 'full', steps: 2 }, seed: 1, runDir: dir, base, triples, log: quiet });
+  assert.deepEqual(base.model.weights.layers[0]!.wq.dataSync(), before, 'the base model changed');
+  assert.ok(existsSync(join(dir, 'm1', 'final', 'decoder.safetensors')));
+  assert.ok(!existsSync(join(dir, 'm1', 'final', 'adapter.safetensors')));
+  const tuned = r.model.model.weights.layers[0]!.wq.dataSync();
+  assert.ok(tuned.some((x, i) => x !== before[i]), 'full fine-tuning did not move wq');
+  const texts = ['a dog ran home', 'the sun is hot'];
+  const loaded = await loadEmbeddingModel(dir, 'm1', { base });
+  encodeTexts(loaded, texts).forEach((v, i) => assert.deepEqual(Array.from(v), Array.from(encodeTexts(r.model, texts)[i]!)));
+});

@@ -17,6 +17,8 @@ export interface EmbeddingModel {
   pooling: Pooling;
   lora?: Lora;
   maxLen: number;
+  /** full fine-tuning: the decoder's weights as variables (then `model` holds them) */
+  decoderVariables?: Record<string, tf.Variable>;
 }
 
 const instructionLengths = new WeakMap<Tokenizer, Map<string, number>>();

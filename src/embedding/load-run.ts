@@ -6,6 +6,7 @@ import { designByName } from '../designs.ts';
 import { loadModel, type LoadedModel } from '../model/load.ts';
 import { createPooling } from '../pooling/index.ts';
 import { Lora } from '../training/lora.ts';
+import { trainableDecoder } from '../training/full-finetune.ts';
 import { assignTensors, finalDir, loadVerifiedTensors } from '../training/checkpoint.ts';
 import type { RunConfig } from '../training/trainer.ts';
 import type { EmbeddingModel } from './embedder.ts';
@@ -35,6 +36,12 @@ export async function loadEmbeddingModel(runDir: string | undefined, designName:
   if (config.lora) {
     lora = new Lora(base.model, config.lora, config.seed * 1000 + 2);
     assignTensors(lora.variables, loadVerifiedTensors(join(dir, 'adapter.safetensors'), fileSha('adapter.safetensors')), join(dir, 'adapter.safetensors'));
+  }
+  if (config.finetune === 'full') {
+    const full = trainableDecoder(base.model);
+    const file = join(dir, 'decoder.safetensors');
+    assignTensors(full.variables, loadVerifiedTensors(file, fileSha('decoder.safetensors')), file);
+    return { ...base, model: full.model, design, pooling, maxLen: config.maxLen, decoderVariables: full.variables };
   }
   return { ...base, design, pooling, lora, maxLen: config.maxLen };
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { AdamW, linearWarmupDecay } from './adamw.ts';
 import { hardNegativeInfoNCE } from './loss.ts';
 import { Lora } from './lora.ts';
+import { trainableDecoder } from './full-finetune.ts';
 import type { Profile } from './profiles.ts';
 import { assignTensors, checkpointDir, ensureDir, finalDir, loadVerifiedTensors, saveTensors, writeJsonAtomic } from './checkpoint.ts';
 import { createPooling } from '../pooling/index.ts';
@@ -61,13 +62,15 @@ export interface RunConfig {
 export function buildEmbeddingModel(base: LoadedModel, design: Design, profile: Profile, seed: number): EmbeddingModel {
   const pooling = createPooling(design.pooling, base.model.config, profile.head, seed * 1000 + 1);
   const lora = design.trained && profile.finetune === 'lora' ? new Lora(base.model, profile.lora, seed * 1000 + 2) : undefined;
-  return { model: base.model, tokenizer: base.tokenizer, design, pooling, lora, maxLen: profile.maxLen };
+  const full = design.trained && profile.finetune === 'full' ? trainableDecoder(base.model) : undefined;
+  return { model: full?.model ?? base.model, tokenizer: base.tokenizer, design, pooling, lora, maxLen: profile.maxLen, decoderVariables: full?.variables };
 }
 
 function trainableVariables(em: EmbeddingModel): Record<string, tf.Variable> {
   const vars: Record<string, tf.Variable> = {};
   for (const [k, v] of Object.entries(em.pooling.variables)) vars[`head.${k}`] = v;
   for (const [k, v] of Object.entries(em.lora?.variables ?? {})) vars[`lora.${k}`] = v;
+  for (const [k, v] of Object.entries(em.decoderVariables ?? {})) vars[`decoder.${k}`] = v;
   return vars;
 }
 
@@ -92,7 +95,6 @@ function fmtDuration(s: number): string {
 export function train(opts: TrainOptions): TrainResult {
   const { design, profile, seed, runDir, base, triples } = opts;
   if (!design.trained) throw new Error(`design '${design.name}' is a zero-shot reference and is not trained`);
-  if (profile.finetune !== 'lora') throw new Error(`profile '${profile.name}': full fine-tuning is not supported by this trainer yet`);
   if (triples.length === 0) throw new Error('no training triples');
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const total = opts.steps ?? profile.steps;
@@ -218,6 +220,7 @@ export function saveFinal(runDir: string, em: EmbeddingModel, profile: Profile, 
   const dir = ensureDir(finalDir(runDir, em.design.name));
   const files: Record<string, string> = {};
   if (em.lora) files['adapter.safetensors'] = saveTensors(join(dir, 'adapter.safetensors'), em.lora.variables);
+  if (em.decoderVariables) files['decoder.safetensors'] = saveTensors(join(dir, 'decoder.safetensors'), em.decoderVariables);
   if (Object.keys(em.pooling.variables).length > 0) files['head.safetensors'] = saveTensors(join(dir, 'head.safetensors'), em.pooling.variables);
   const config: RunConfig = {
     design: em.design, profile: profile.name, seed, model: profile.model, maxLen: profile.maxLen, finetune: profile.finetune,
