@@ -33,8 +33,8 @@ export const EVAL_DESIGNS: readonly string[] = [...Object.keys(DESIGNS), ...OUTS
 
 /** `all` → the trained designs m1…m6; otherwise a comma-separated list of EVAL_DESIGNS, each checked. */
 export function resolveDesigns(spec: string): string[] {
-  if (spec.trim() === 'all') return [...TRAINED_DESIGNS];
-  const names = spec.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  // `all` stands for every trained design, alone or in a list (`all,base-mean`)
+  const names = spec.split(',').map((s) => s.trim()).filter((s) => s !== '').flatMap((s) => (s === 'all' ? [...TRAINED_DESIGNS] : [s]));
   if (names.length === 0) throw new Error(`--designs is empty; valid: all, ${EVAL_DESIGNS.join(', ')}`);
   for (const n of names) {
     if (!EVAL_DESIGNS.includes(n)) throw new Error(`unknown design '${n}'; valid: all, ${EVAL_DESIGNS.join(', ')}`);

@@ -1,0 +1,144 @@
+// The study's stages as notebooks call them: each checks what the run folder already holds and runs
+// only what is missing, through the same CLI commands `npm run reproduce` uses (train, eval,
+// compare), so notebooks and reproduce share one layout: <run>/seed-<n>/<design>/final/,
+// <run>/seed-<n>/results/<design>.json, <run>/stats.json. The commands run as child processes
+// (both cores; use-lite needs a process of its own) and their progress lines are printed as they
+// come, which a notebook shows live.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from './context.ts';
+
+/** Where a seed's designs and results live. */
+export const seedDir = (runDir: string, seed: number): string => join(runDir, `seed-${seed}`);
+
+/** Reference rows evaluated once (first seed), as `npm run reproduce` does. */
+export const REFERENCE_ROWS = ['base-mean', 'base-eos', 'use-lite'] as const;
+
+export interface ProfileLike { name: string; steps: number; evalLimit?: number }
+
+/** Run `npm run cli -- <argv>` in a child process; every output line goes to `log` as it arrives. */
+export function runCli(argv: string[], log: (line: string) => void = (l) => console.log(l)): Promise<void> {
+  const main = join(projectRoot, 'src', 'cli', 'main.ts');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', main, ...argv], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const tail: string[] = [];
+    const lines = (stream: NodeJS.ReadableStream) => {
+      let buf = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (d: string) => {
+        buf += d;
+        const parts = buf.split('\n');
+        buf = parts.pop()!;
+        for (const l of parts) { log(l); tail.push(l); if (tail.length > 20) tail.shift(); }
+      });
+      stream.on('end', () => { if (buf) { log(buf); tail.push(buf); } });
+    };
+    lines(child.stdout!);
+    lines(child.stderr!);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new Error(`'cli ${argv.join(' ')}' failed (${signal ?? `exit ${code}`}); last lines:\n${tail.join('\n')}`));
+    });
+  });
+}
+
+export type TrainState = 'trained' | 'missing' | 'partial' | 'other-profile';
+
+/** Whether `<seedDir>/<design>/final/` holds this profile's finished training. */
+export function trainState(dir: string, design: string, profile: ProfileLike): TrainState {
+  const config = join(dir, design, 'final', 'config.json');
+  if (existsSync(config)) {
+    const c = JSON.parse(readFileSync(config, 'utf8')) as { profile?: string; steps?: number };
+    return c.profile === profile.name && c.steps === profile.steps ? 'trained' : 'other-profile';
+  }
+  return existsSync(join(dir, design, 'checkpoint', 'state.json')) ? 'partial' : 'missing';
+}
+
+/** A checkpoint may be resumed only when it was written by the same profile. */
+function resumable(dir: string, design: string, profile: ProfileLike): boolean {
+  const state = join(dir, design, 'checkpoint', 'state.json');
+  if (!existsSync(state)) return true;
+  return (JSON.parse(readFileSync(state, 'utf8')) as { profile?: string }).profile === profile.name;
+}
+
+export interface StageOptions {
+  runDir: string;
+  profile: ProfileLike;
+  seeds?: number[];
+  /** designs side by side (default 2: wasm uses one core per process) */
+  jobs?: number;
+  log?: (line: string) => void;
+}
+
+export interface StageRow { seed: number; design: string; before: string; action: string }
+
+/** Train the designs that have no finished checkpoint of this profile; the others are skipped. */
+export async function ensureTrained(designs: readonly string[], o: StageOptions): Promise<StageRow[]> {
+  const rows: StageRow[] = [];
+  const log = o.log ?? ((l: string) => console.log(l));
+  for (const seed of o.seeds ?? [1]) {
+    const dir = seedDir(o.runDir, seed);
+    const states = designs.map((d) => ({ design: d, state: trainState(dir, d, o.profile) }));
+    const todo = states.filter((s) => s.state !== 'trained');
+    // partial checkpoints of this profile resume; a run of another profile is replaced
+    const resume = todo.filter((s) => resumable(dir, s.design, o.profile)).map((s) => s.design);
+    const fresh = todo.filter((s) => !resume.includes(s.design)).map((s) => s.design);
+    const action = (s: { design: string; state: TrainState }) =>
+      s.state === 'trained' ? 'skipped' : s.state === 'missing' ? 'trained' : resume.includes(s.design) ? 'resumed from its checkpoint' : 'trained again (the old run had another profile)';
+    for (const s of states) rows.push({ seed, design: s.design, before: s.state, action: action(s) });
+    if (todo.length === 0) { log(`seed ${seed}: ${designs.join(', ')} already trained with profile ${o.profile.name}`); continue; }
+    const base = ['train', '--profile', o.profile.name, '--seed', String(seed), '--out', dir, '--jobs', String(o.jobs ?? 2)];
+    if (resume.length) await runCli([...base, '--design', resume.join(','), '--resume'], log);
+    if (fresh.length) await runCli([...base, '--design', fresh.join(',')], log);
+  }
+  return rows;
+}
+
+export type EvalState = 'complete' | 'missing' | 'incomplete' | 'other-limit' | 'stale';
+
+/**
+ * Whether `<seedDir>/results/<design>.json` holds every task in `tasks`, at the profile's limit, for
+ * the current checkpoint (its sha256 is in the encoder identity; a retrained design is stale).
+ */
+export function evalState(dir: string, design: string, profile: ProfileLike, tasks: readonly string[]): EvalState {
+  const file = join(dir, 'results', `${design}.json`);
+  if (!existsSync(file)) return 'missing';
+  let r: { limit?: number | null; tasks?: Record<string, unknown>; encoder?: { checkpoint?: string | null } };
+  try { r = JSON.parse(readFileSync(file, 'utf8')); } catch { return 'incomplete'; }
+  if ((r.limit ?? null) !== (profile.evalLimit ?? null)) return 'other-limit';
+  const config = join(dir, design, 'final', 'config.json');
+  if (existsSync(config) && r.encoder?.checkpoint != null) {
+    const sha = createHash('sha256').update(readFileSync(config)).digest('hex');
+    if (sha !== r.encoder.checkpoint) return 'stale';
+  }
+  return tasks.every((t) => r.tasks && t in r.tasks) ? 'complete' : 'incomplete';
+}
+
+/**
+ * Evaluate the designs whose results are not complete (see evalState). `references` (base-mean,
+ * base-eos, use-lite) are evaluated in the first seed only. `tasks`: the eval command's --tasks
+ * (default all); `taskNames`: the dataset names it stands for (to check completeness).
+ */
+export async function ensureEvaluated(designs: readonly string[], references: readonly string[], taskNames: readonly string[], o: StageOptions & { tasks?: string }): Promise<StageRow[]> {
+  const rows: StageRow[] = [];
+  const log = o.log ?? ((l: string) => console.log(l));
+  const seeds = o.seeds ?? [1];
+  for (const [i, seed] of seeds.entries()) {
+    const dir = seedDir(o.runDir, seed);
+    const wanted = i === 0 ? [...designs, ...references] : [...designs];
+    const states = wanted.map((d) => ({ design: d, state: evalState(dir, d, o.profile, taskNames) }));
+    const todo = states.filter((s) => s.state !== 'complete').map((s) => s.design);
+    for (const s of states) rows.push({ seed, design: s.design, before: s.state, action: s.state === 'complete' ? 'skipped' : 'evaluated' });
+    if (todo.length === 0) { log(`seed ${seed}: results complete for ${wanted.join(', ')}`); continue; }
+    await runCli(['eval', '--run', dir, '--designs', todo.join(','), '--tasks', o.tasks ?? 'all', '--profile', o.profile.name, '--jobs', String(o.jobs ?? 2)], log);
+  }
+  return rows;
+}
+
+/** `compare --run <runDir>`: stats.json and table.{md,html,tex}. */
+export async function runCompare(runDir: string, log?: (line: string) => void): Promise<void> {
+  await runCli(['compare', '--run', runDir], log);
+}
