@@ -3,7 +3,7 @@
 //                              [--seed 0] [--confidence 0.95] [--no-per-sample]
 // Reads DIR/results/<design>.json (or DIR/seed-<n>/results/<design>.json) and writes
 // DIR/stats.json, DIR/table.md, DIR/table.html and DIR/table.tex.
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../io/atomic.ts';
 import { join } from 'node:path';
 import { floatOption, intOption, parseArgs, required, UsageError } from './args.ts';
 import { readRun, ResultsError } from '../report/results.ts';
@@ -42,10 +42,11 @@ export async function run(argv: string[]): Promise<number> {
     baseline: args.options.baseline!, resamples, permutations, seed, confidence, skipPerSample: args.flags['no-per-sample']!,
   });
   const table = buildTable(stats, loadPaperTable());
-  writeFileSync(join(dir, 'stats.json'), statsToJson(stats));
-  writeFileSync(join(dir, 'table.md'), tableToMarkdown(table));
-  writeFileSync(join(dir, 'table.html'), htmlDocument(tableToHtml(table)));
-  writeFileSync(join(dir, 'table.tex'), tableToLatex(table));
+  // atomic: a killed compare never leaves a half-written table that looks complete
+  writeFileAtomic(join(dir, 'stats.json'), statsToJson(stats));
+  writeFileAtomic(join(dir, 'table.md'), tableToMarkdown(table));
+  writeFileAtomic(join(dir, 'table.html'), htmlDocument(tableToHtml(table)));
+  writeFileAtomic(join(dir, 'table.tex'), tableToLatex(table));
   for (const w of stats.warnings) process.stderr.write(`warning: ${w}\n`);
   process.stderr.write(`wrote ${['stats.json', 'table.md', 'table.html', 'table.tex'].map((f) => join(dir, f)).join(', ')}\n`);
   return 0;

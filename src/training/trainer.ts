@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AdamW, linearWarmupDecay } from './adamw.ts';
+import { writeFileAtomic } from '../io/atomic.ts';
 import { hardNegativeInfoNCE } from './loss.ts';
 import { Lora } from './lora.ts';
 import { trainableDecoder } from './full-finetune.ts';
@@ -118,7 +119,7 @@ export function train(opts: TrainOptions): TrainResult {
     start = resumedFrom = state.step;
     // keep the loss curve up to the checkpoint, drop what the killed run logged after it
     const kept = existsSync(lossFile) ? readFileSync(lossFile, 'utf8').split('\n').filter((l) => l && JSON.parse(l).step <= start) : [];
-    writeFileSync(lossFile, kept.map((l) => l + '\n').join(''));
+    writeFileAtomic(lossFile, kept.map((l) => l + '\n').join(''));
     log(`[train ${design.name}] resumed from step ${start}`);
   } else {
     writeFileSync(lossFile, '');
