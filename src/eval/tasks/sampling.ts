@@ -1,27 +1,9 @@
 // Deterministic sampling used by the task loaders and the training triples: a seeded PRNG, a
 // seeded shuffle, a stratified train/test split and the `limit` subset for smoke runs.
 
-/** mulberry32: a small, fast 32-bit PRNG; the same seed gives the same stream on every platform. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32, shuffled as seededShuffle } from '../../util/random.ts';
 
-/** Fisher–Yates shuffle of a copy. */
-export function seededShuffle<T>(items: readonly T[], rand: () => number): T[] {
-  const out = items.slice();
-  for (let i = out.length - 1; i > 0; i -= 1) {
-    const j = Math.floor(rand() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
-  }
-  return out;
-}
+export { mulberry32, seededShuffle };
 
 /** Splits each class separately: a seeded shuffle of the class, then the first
  *  round(n × trainFraction) items go to train. Both outputs keep the input's order. */
