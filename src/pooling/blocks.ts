@@ -1,9 +1,13 @@
 // Building blocks of the trainable pooling heads, after the Perceiver-style block the authors used:
 // multi-head cross-attention with pre-norm LayerNorms on queries and context, then a pre-norm GEGLU
 // feed-forward with a residual. Weights are initialised from a seeded generator so the same seed
-// gives the same head on every backend.
+// gives the same head on every backend. LayerNorm, the attention core and the GEGLU gate are single
+// ops with hand-written gradients (src/model/*-grad.ts): fewer, larger ops on wasm.
 import * as tf from '@tensorflow/tfjs';
 import { mulberry32 } from '../util/random.ts';
+import { layerNormOp } from '../model/layernorm-grad.ts';
+import { gegluOp } from '../model/geglu-grad.ts';
+import { softmaxAttention } from '../model/attention-grad.ts';
 
 let uid = 0; // tf.variable names must be unique per process
 
@@ -43,8 +47,7 @@ export function layerNormParams(p: ParamFactory, name: string, dim: number): Lay
 }
 
 export function layerNorm(x: tf.Tensor, ln: LayerNormParams, eps = 1e-5): tf.Tensor {
-  const { mean, variance } = tf.moments(x, -1, true);
-  return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))), ln.gamma), ln.beta);
+  return layerNormOp(x, ln.gamma as tf.Tensor1D, ln.beta as tf.Tensor1D, eps);
 }
 
 /** x [..., in] · W [in, out] as one 2-D product. */
@@ -89,13 +92,12 @@ export function crossAttention(a: CrossAttentionParams, q: tf.Tensor3D, c: tf.Te
   const { heads: H, headDim: D } = a;
   const qn = layerNorm(q, a.normQ);
   const cn = layerNorm(c, a.normKv);
-  const split = (x: tf.Tensor, n: number) => x.reshape([B, n, H, D]).transpose([0, 2, 1, 3]); // [B, H, n, D]
-  const Q = split(dense(qn, a.wq), Nq);
-  const Kt = dense(cn, a.wk).reshape([B, Nc, H, D]).transpose([0, 2, 3, 1]); // [B, H, D, Nc]
+  const split = (x: tf.Tensor, n: number) => x.reshape([B, n, H, D]).transpose([0, 2, 1, 3]).reshape([B * H, n, D]) as tf.Tensor3D;
+  const Q = split(tf.mul(dense(qn, a.wq), 1 / Math.sqrt(D)), Nq);
+  const K = split(dense(cn, a.wk), Nc);
   const V = split(dense(cn, a.wv), Nc);
-  let scores = tf.mul(tf.matMul(Q, Kt), 1 / Math.sqrt(D)); // [B, H, Nq, Nc]
-  if (keyMask) scores = tf.add(scores, tf.mul(tf.sub(1, keyMask), -1e9).reshape([B, 1, 1, Nc]));
-  const out = tf.matMul(tf.softmax(scores, -1), V).transpose([0, 2, 1, 3]).reshape([B, Nq, H * D]);
+  const bias = keyMask ? tf.mul(tf.sub(1, keyMask), -1e9).reshape([B, 1, 1, Nc]) as tf.Tensor4D : undefined;
+  const out = softmaxAttention(Q, K, V, bias, H).reshape([B, H, Nq, D]).transpose([0, 2, 1, 3]).reshape([B, Nq, H * D]);
   return dense(out, a.wo) as tf.Tensor3D;
 }
 
@@ -113,7 +115,10 @@ export function gelu(x: tf.Tensor): tf.Tensor {
 }
 
 export function feedForward(f: FeedForwardParams, x: tf.Tensor3D): tf.Tensor3D {
-  const h = dense(layerNorm(x, f.norm), f.w1);
-  const [val, gate] = tf.split(h, 2, -1);
-  return dense(tf.mul(val!, gelu(gate!)), f.w2) as tf.Tensor3D;
+  const xn = layerNorm(x, f.norm);
+  // value and gate from the two column halves of w1: two products instead of one and a split copy
+  const d = f.w1.shape[0]!;
+  const val = dense(xn, tf.slice(f.w1, [0, 0], [d, f.inner]));
+  const gate = dense(xn, tf.slice(f.w1, [0, f.inner], [d, f.inner]));
+  return dense(gegluOp(val, gate), f.w2) as tf.Tensor3D;
 }

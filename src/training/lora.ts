@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { PROJECTIONS, type Decoder, type Projection } from '../model/weights.ts';
 import type { ProjectionAdapter } from '../model/decoder.ts';
+import { dropout } from '../model/dropout.ts';
 import { mulberry32 } from '../util/random.ts';
 
 export interface LoraOptions {
@@ -54,7 +55,7 @@ export class Lora implements ProjectionAdapter {
     if (!a) return undefined;
     const b = this.variables[`layers.${layer}.${projection}.lora_B`]!;
     const p = this.options.dropout;
-    const h = this.training && p > 0 ? tf.dropout(x, p, undefined, this.dropoutSeed * 7919 + this.dropoutCalls++) : x;
+    const h = this.training && p > 0 ? dropout(x, p, this.dropoutSeed * 7919 + this.dropoutCalls++) : x;
     return tf.mul(tf.matMul(tf.matMul(h as tf.Tensor2D, a as tf.Tensor2D), b as tf.Tensor2D), this.scale) as tf.Tensor2D;
   }
 }

@@ -1,0 +1,159 @@
+// `npm run bench`: the training step of every design on tfjs (wasm) beside the same step in PyTorch
+// (bench/torch_step.py, Debian's python3-torch, at 1 and 2 threads), on the same model file, the same
+// initial weights and the same batches; the first step's loss of both (an end-to-end check of the
+// forward pass and the loss); encoding throughput; peak RSS; and the speed-up of training two designs
+// side by side in two processes. Writes bench/results/latest.json and latest.md.
+//
+// Usage: node --import tsx bench/run.ts [--designs m1,…] [--steps 6] [--warmup 3] [--threads 1,2]
+//        [--encode-texts 1024] [--parallel-steps 10 | --no-parallel] [--out bench/results]
+//        [--name latest] [--label 'what was measured'] [--keep (the work folder: spec, weights, runs)]
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir, cpus, loadavg } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, intOption } from '../src/cli/args.ts';
+import { parseDesignList } from '../src/designs.ts';
+import { PROFILES } from '../src/training/profiles.ts';
+import { loadModel } from '../src/model/load.ts';
+import { initBackend } from '../src/backend/index.ts';
+import { dataFile } from '../src/data/files.ts';
+import { KNOWN_MODELS } from '../src/model/load.ts';
+import { runTriples } from '../src/training/triples-file.ts';
+import { trainerBatch } from './batches.ts';
+import { markdownReport, median, summarize, type BenchResult, type TfjsTrain, type TorchRun, type EncodeResult, type ParallelResult } from './report.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
+
+const args = parseArgs(process.argv.slice(2), {
+  designs: { default: 'all' }, steps: { default: '6' }, warmup: { default: '3' }, seed: { default: '1' }, threads: { default: '1,2' },
+  'encode-texts': { default: '1024' }, 'parallel-steps': { default: '10' }, 'no-parallel': { flag: true }, out: { default: join(here, 'results') },
+  name: { default: 'latest' }, label: { default: '' }, keep: { flag: true },
+}, 'bench');
+const designs = parseDesignList(args.options.designs!);
+const measured = intOption(args, 'steps', 'bench')!;
+const warmup = intOption(args, 'warmup', 'bench')!;
+const seed = intOption(args, 'seed', 'bench')!;
+const encodeTexts = intOption(args, 'encode-texts', 'bench')!;
+const parallelSteps = intOption(args, 'parallel-steps', 'bench')!;
+const threads = args.options.threads!.split(',').map((s) => {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`bench: --threads takes positive integers, got '${s}'`);
+  return n;
+});
+const outDir = args.options.out!;
+const work = mkdtempSync(join(tmpdir(), 'pa-bench-'));
+const profile = PROFILES.quick!;
+const totalSteps = warmup + measured;
+const started = Date.now();
+const loadStart = loadavg()[0]!;
+
+function node(script: string, argv: string[]): Promise<{ stdout: string; seconds: number }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const env = { ...process.env, PA_QUIET: '1' };
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...argv], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.on('exit', (code) => code === 0 ? resolve({ stdout, seconds: (performance.now() - t0) / 1000 }) : reject(new Error(`${script} ${argv.join(' ')} exited with ${code}`)));
+  });
+}
+const lastJson = <T>(s: string): T => JSON.parse(s.trim().split('\n').at(-1)!) as T;
+
+// The trainer's batches, which both sides train on
+await initBackend({ quiet: true });
+const base = await loadModel(profile.model);
+const batches = [];
+for (let g = 0; g < totalSteps; g++) {
+  const b = (await trainerBatch(base.tokenizer, profile, seed, g)).tokens;
+  batches.push({ batch: b.batch, seqLen: b.seqLen, ids: Array.from(b.ids), mask: Array.from(b.mask) });
+}
+const specBase = {
+  seed, checkpoint: await dataFile(KNOWN_MODELS[profile.model]!.checkpoint),
+  profile: { lr: profile.lr, warmupSteps: profile.warmupSteps, weightDecay: profile.weightDecay, clipNorm: profile.clipNorm, scale: profile.scale, lora: profile.lora },
+  batches, designs: [] as unknown[], encode: null as unknown,
+};
+
+/** PyTorch at each thread count on one spec; runs are merged per thread count. */
+const torchRuns = new Map<number, TorchRun>();
+function runTorch(spec: typeof specBase, what: string): void {
+  const specFile = join(work, `spec-${what}.json`);
+  writeFileSync(specFile, JSON.stringify(spec));
+  for (const n of threads) {
+    // OpenBLAS (Debian's torch BLAS) and OpenMP start their own thread pools unless told their size; idle
+    // threads sleep rather than spin (on a shared machine, spinning threads of both pools thrash)
+    const threadEnv = { OMP_NUM_THREADS: String(n), OPENBLAS_NUM_THREADS: String(n), MKL_NUM_THREADS: String(n), OMP_WAIT_POLICY: 'PASSIVE' };
+    const r = spawnSync('/usr/bin/python3', [join(here, 'torch_step.py'), specFile, String(n)], { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, ...threadEnv } });
+    if (r.status !== 0) throw new Error(`torch_step.py (${n} threads, ${what}) failed: ${r.stderr}`);
+    const run = lastJson<TorchRun>(r.stdout);
+    const all = torchRuns.get(n);
+    if (!all) torchRuns.set(n, run);
+    else {
+      all.designs.push(...run.designs);
+      all.encode ??= run.encode;
+      all.peakRssMB = Math.max(all.peakRssMB, run.peakRssMB);
+    }
+    for (const d of run.designs) log(`torch ${n} thread(s) ${d.design}: median step ${(median(d.stepSeconds.slice(warmup)) * 1000).toFixed(0)} ms (CPU ${(median(d.stepCpuSeconds.slice(warmup)) * 1000).toFixed(0)} ms), first loss ${d.losses[0]!.toFixed(6)}`);
+    if (run.encode) log(`torch ${n} thread(s) encode: ${run.encode.textsPerSecond.toFixed(1)} texts/s`);
+  }
+}
+
+// 1. each design: tfjs in a fresh process (its own heap, so peak RSS is per design), then PyTorch on
+// the same batches right after it, so both see about the same load on a shared machine
+const tfjs: TfjsTrain[] = [];
+for (const d of designs) {
+  const r = lastJson<TfjsTrain>((await node(join(here, 'tfjs-train.ts'), [d.name, String(totalSteps), String(seed), work])).stdout);
+  log(`tfjs ${d.name}: median step ${(median(r.stepSeconds.slice(warmup)) * 1000).toFixed(0)} ms (CPU ${(median(r.stepCpuSeconds.slice(warmup)) * 1000).toFixed(0)} ms), first loss ${r.losses[0]!.toFixed(6)}, peak RSS ${r.peakRssMB.toFixed(0)} MB`);
+  tfjs.push(r);
+  runTorch({ ...specBase, designs: [{ name: r.design, pooling: r.pooling.name, poolingOptions: r.pooling.options, attention: r.attention, initialWeights: r.initialWeights }] }, r.design);
+}
+
+// 2. encoding throughput on tfjs (also writes the batches and vectors the PyTorch side compares), then PyTorch
+const enc = lastJson<EncodeResult['tfjs'] & { initialWeights: string; embeddingsFile: string; batchesFile: string; design: Record<string, unknown> }>(
+  (await node(join(here, 'tfjs-encode.ts'), [String(encodeTexts), String(seed), work])).stdout);
+log(`tfjs encode: ${enc.textsPerSecond.toFixed(1)} texts/s`);
+runTorch({ ...specBase, batches: [], encode: { design: { ...enc.design, initialWeights: enc.initialWeights }, batches: JSON.parse(readFileSync(enc.batchesFile, 'utf8')), tfjsEmbeddings: enc.embeddingsFile } }, 'encode');
+const torch = threads.map((n) => torchRuns.get(n)!);
+
+// 3. both cores: two designs trained side by side (train CLI, --jobs 2) against one after the other,
+// in the order 1, 2, 2, 1 (load on a shared machine drifts), each run from the same prepared data
+let parallel: ParallelResult | undefined;
+if (!args.flags['no-parallel'] && designs.length >= 2) {
+  const pair = designs.slice(0, 2).map((d) => d.name).join(',');
+  const prep = join(work, 'triples');
+  await runTriples(prep, profile, () => {});
+  const wall: Record<number, number[]> = { 1: [], 2: [] };
+  for (const [i, jobs] of [1, 2, 2, 1].entries()) {
+    const dir = join(work, `parallel-${i}`);
+    mkdirSync(dir, { recursive: true });
+    cpSync(join(prep, 'triples.json'), join(dir, 'triples.json')); // no run builds the data
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), 'train', '--design', pair, '--profile', profile.name,
+      '--steps', String(parallelSteps), '--out', dir, '--jobs', String(jobs)], { cwd: root, encoding: 'utf8', env: { ...process.env, PA_QUIET: '1' } });
+    if (r.status !== 0) throw new Error(`train --jobs ${jobs} failed: ${r.stderr}`);
+    wall[jobs]!.push((performance.now() - t0) / 1000);
+    log(`train ${pair} --steps ${parallelSteps} --jobs ${jobs}: ${wall[jobs]!.at(-1)!.toFixed(1)} s`);
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  parallel = { designs: pair, steps: parallelSteps, jobs1Seconds: mean(wall[1]!), jobs2Seconds: mean(wall[2]!), speedup: mean(wall[1]!) / mean(wall[2]!), runs: wall };
+}
+
+const result: BenchResult = summarize({
+  date: new Date().toISOString(), machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '?', node: process.version },
+  profile: profile.name, tripleBatch: profile.batchSize, maxLen: profile.maxLen, warmupSteps: warmup, measuredSteps: measured, seed,
+  tfjs, torch, encode: { tfjs: enc, torch: torch.map((t) => ({ threads: t.threads, ...t.encode! })) }, parallel,
+  benchSeconds: (Date.now() - started) / 1000, loadAverage: { start: loadStart, end: loadavg()[0]! },
+  label: args.options.label!,
+});
+mkdirSync(outDir, { recursive: true });
+writeFileSync(join(outDir, `${args.options.name}.json`), JSON.stringify(result, null, 2) + '\n');
+writeFileSync(join(outDir, `${args.options.name}.md`), markdownReport(result));
+process.stdout.write(markdownReport(result));
+if (args.flags.keep) log(`kept the work folder ${work}`);
+else rmSync(work, { recursive: true, force: true });
+if (result.loss_agreement_max_abs > 1e-4) {
+  log(`FAIL: first-step losses of tfjs and PyTorch differ by ${result.loss_agreement_max_abs.toExponential(2)} (> 1e-4)`);
+  process.exitCode = 1;
+}

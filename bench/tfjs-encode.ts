@@ -1,0 +1,61 @@
+// Encoding throughput on tfjs: a fixed sample of the evaluation suite's texts through design m1's
+// embedding model (base weights plus the untrained adapters), as src/embedding/embedder.ts encodes
+// them (tokenizing included), timed on a second pass; the first pass's rate is reported as 'cold'. Writes the embeddings (raw float32) and the padded batches it used, so the PyTorch peer
+// encodes exactly the same batches and the two sets of vectors can be compared.
+// Usage: node --import tsx bench/tfjs-encode.ts TEXTS SEED OUTDIR   → one JSON line on stdout
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { initBackend } from '../src/backend/index.ts';
+import { loadModel } from '../src/model/load.ts';
+import { designByName } from '../src/designs.ts';
+import { PROFILES } from '../src/training/profiles.ts';
+import { buildEmbeddingModel } from '../src/training/trainer.ts';
+import { saveTensors } from '../src/training/checkpoint.ts';
+import { embeddingTokens, encodeTexts } from '../src/embedding/embedder.ts';
+import { evaluationTexts } from '../src/data/training-triples.ts';
+import { padBatch } from '../src/model/batch.ts';
+import { mulberry32, shuffled } from '../src/util/random.ts';
+
+const [countArg, seedArg, outDir] = process.argv.slice(2);
+if (!countArg || !seedArg || !outDir) throw new Error('usage: tfjs-encode.ts TEXTS SEED OUTDIR');
+const backend = await initBackend({ quiet: true });
+const base = await loadModel('stories260K');
+const profile = PROFILES.quick!;
+const design = designByName('m1');
+const seed = Number(seedArg);
+const all = await evaluationTexts();
+const texts = shuffled(all, mulberry32(12345)).slice(0, Number(countArg));
+const em = buildEmbeddingModel(base, design, profile, seed);
+const initialWeights = join(outDir, 'init-encode.safetensors');
+saveTensors(initialWeights, Object.fromEntries(Object.entries(em.lora!.variables).map(([k, v]) => [`lora.${k}`, v])));
+
+const batchSize = profile.encodeBatchSize;
+// a first pass (every batch shape once: the wasm heap grows, kernels warm up), then the timed pass
+const c0 = performance.now();
+encodeTexts(em, texts, { batchSize });
+const coldSeconds = (performance.now() - c0) / 1000;
+const t0 = performance.now();
+const vectors = encodeTexts(em, texts, { batchSize });
+const seconds = (performance.now() - t0) / 1000;
+
+// the batches encodeTexts formed: texts sorted by token count (stable), consecutive slices, left padding
+const tokens = texts.map((t) => embeddingTokens(em.tokenizer, t, em.maxLen));
+const order = tokens.map((_, i) => i).sort((a, b) => tokens[a]!.length - tokens[b]!.length || a - b);
+const batches = [];
+const sortedVectors = new Float32Array(texts.length * base.model.config.dim);
+for (let s = 0; s < order.length; s += batchSize) {
+  const idx = order.slice(s, s + batchSize);
+  const b = padBatch(idx.map((i) => tokens[i]!), 'left', em.tokenizer.padId);
+  batches.push({ batch: b.batch, seqLen: b.seqLen, ids: Array.from(b.ids), mask: Array.from(b.mask) });
+  idx.forEach((i, k) => sortedVectors.set(vectors[i]!, (s + k) * base.model.config.dim));
+}
+const embeddingsFile = join(outDir, 'tfjs-embeddings.f32');
+writeFileSync(embeddingsFile, new Uint8Array(sortedVectors.buffer));
+const batchesFile = join(outDir, 'encode-batches.json');
+writeFileSync(batchesFile, JSON.stringify(batches));
+console.log(JSON.stringify({
+  backend, texts: texts.length, seconds, textsPerSecond: texts.length / seconds, coldTextsPerSecond: texts.length / coldSeconds, tokens: tokens.reduce((s, t) => s + t.length, 0),
+  maxLen: em.maxLen, batchSize, initialWeights, embeddingsFile, batchesFile,
+  design: { name: design.name, pooling: em.pooling.name, poolingOptions: em.pooling.options, attention: design.attention },
+  peakRssMB: process.resourceUsage().maxRSS / 1024,
+}));
