@@ -27,15 +27,15 @@ const all = await evaluationTexts();
 const texts = shuffled(all, mulberry32(12345)).slice(0, Number(countArg));
 const em = buildEmbeddingModel(base, design, profile, seed);
 const initialWeights = join(outDir, 'init-encode.safetensors');
-saveTensors(initialWeights, Object.fromEntries(Object.entries(em.lora!.variables).map(([k, v]) => [`lora.${k}`, v])));
+await saveTensors(initialWeights, Object.fromEntries(Object.entries(em.lora!.variables).map(([k, v]) => [`lora.${k}`, v])));
 
 const batchSize = profile.encodeBatchSize;
 // a first pass (every batch shape once: the wasm heap grows, kernels warm up), then the timed pass
 const c0 = performance.now();
-encodeTexts(em, texts, { batchSize });
+await encodeTexts(em, texts, { batchSize });
 const coldSeconds = (performance.now() - c0) / 1000;
 const t0 = performance.now();
-const vectors = encodeTexts(em, texts, { batchSize });
+const vectors = await encodeTexts(em, texts, { batchSize });
 const seconds = (performance.now() - t0) / 1000;
 
 // the batches encodeTexts formed: texts sorted by token count (stable), consecutive slices, left padding

@@ -7,13 +7,14 @@
 //     loss of a fixed batch of 4 triples, its gradients, and the weights after one AdamW step;
 //  2. times a training step per design (the quick profile's batch: 32 triples = 96 sequences of at
 //     most 48 tokens; median after warm-up) and the embedding throughput (texts/s);
-//  3. times the same on wasm, for the speed-up;
+//  3. runs the project's own trainer (async reads, a checkpoint) and encoder for a few steps per design;
+//  4. times the same on wasm, for the speed-up, and compares the trainer's losses with wasm's;
 // and writes DIR/gpu-check.json. Exit status 0 when every comparison is within tolerance.
 // Each backend runs in its own child process (the backend is chosen once per process). All reads
 // from the device are asynchronous (`await t.data()`): WebGPU in Node has no synchronous read-back,
 // and --forbid-sync-reads makes any other backend refuse them too, to prove that on a CPU machine.
-// The training step below is the trainer's step (src/training/trainer.ts) with asynchronous reads
-// and the gradient norm read once instead of per variable.
+// The timed step below is the trainer's step (src/training/trainer.ts) unrolled, so that its
+// gradients can be compared and its time measured without the trainer's bookkeeping.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -22,15 +23,16 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { parseArgs, required, UsageError } from '../src/cli/args.ts';
 import { backendInfo, describeBackend, initBackend } from '../src/backend/index.ts';
+import { forbidSyncReads as refuseSyncReads } from '../src/backend/sync-reads.ts';
 import { loadModel, KNOWN_MODELS, type LoadedModel } from '../src/model/load.ts';
 import { forward, logits } from '../src/model/decoder.ts';
 import { padBatch, type TokenBatch } from '../src/model/batch.ts';
 import { designByName, parseDesignList } from '../src/designs.ts';
 import { profileByName, type Profile } from '../src/training/profiles.ts';
-import { buildEmbeddingModel } from '../src/training/trainer.ts';
+import { buildEmbeddingModel, train } from '../src/training/trainer.ts';
 import { AdamW, linearWarmupDecay } from '../src/training/adamw.ts';
 import { hardNegativeInfoNCE } from '../src/training/loss.ts';
-import { embedBatch, embeddingTokens, type EmbeddingModel } from '../src/embedding/embedder.ts';
+import { embedBatch, embeddingTokens, encodeTexts, type EmbeddingModel } from '../src/embedding/embedder.ts';
 import { loadTrainingTriples, type Triple } from '../src/data/training-triples.ts';
 import { dataFile } from '../src/data/files.ts';
 
@@ -44,14 +46,25 @@ const TOLERANCES = {
   loss: 1e-4,
   /** gradients before clipping, absolute, relative to the largest |gradient| of the design */
   gradients: 1e-3,
-  /** every trainable weight after one AdamW step, absolute (the step itself is about lr = 6.7e-5) */
+  /** every trainable weight after one AdamW step, absolute (the step itself is at most lr = 6.7e-5) */
   weightsAfterStep: 1e-5,
+  /**
+   * AdamW's first step moves a weight by lr·g/(|g| + ε), ε = 1e-8: where the reference |g| is below
+   * `illConditionedGradient` (100 ε), rounding of g decides how far (up to lr) and which way. Those
+   * weights are held to |Δw| ≤ `illConditionedStep` × the step's learning rate instead.
+   */
+  illConditionedGradient: 1e-6,
+  illConditionedStep: 2,
 } as const;
 
 const TIMED_BACKENDS = ['webgpu', 'tfjs-node-gpu', 'tfjs-node', 'wasm'] as const;
 /** Training triples for the check: small files that the pack carries; mrpc's long sentences make batches pad to 48 tokens, as in a real run. */
 const TRIPLE_SOURCES = ['sick', 'mrpc'] as const;
 const NUMERICS_TRIPLES = 4;
+/** steps of the real trainer per design (a checkpoint every 2) */
+const TRAINER_STEPS = 4;
+/** the real trainer's per-step losses against the ratio backend's (wasm), absolute */
+const TRAINER_LOSS_TOLERANCE = 1e-3;
 const SEED = 1;
 
 interface TimingPlan { warmup: number; steps: number; embedTexts: number }
@@ -67,9 +80,27 @@ interface ChildResult {
   kernelsRegistered: string[];
   /** kernels run by the numerics (profiled on the cpu reference only) */
   kernelsUsed?: string[];
-  numerics?: { losses: Record<string, number>; arrays: Record<string, ArrayRef> };
+  numerics?: { losses: Record<string, number>; arrays: Record<string, ArrayRef>; lr: number };
   timing?: Record<string, { train: StepTiming; embed: EmbedTiming }>;
+  /** the project's own trainer (src/training/trainer.ts) run on this backend, with a checkpoint */
+  trainer?: Record<string, TrainerRun>;
   seconds: number;
+}
+interface TrainerRun { losses: number[]; gradNorms: number[]; seconds: number; embeddingNorms: number[] }
+
+/** The real trainer for a few quick-profile steps (checkpoint included), then the real encoder. */
+async function trainerRuns(base: LoadedModel, triples: Triple[], designs: string[], profile: Profile, log: (s: string) => void): Promise<Record<string, TrainerRun>> {
+  const out: Record<string, TrainerRun> = {};
+  const runDir = mkdtempSync(join(tmpdir(), 'gpu-check-train-'));
+  for (const name of designs) {
+    const r = await train({ design: designByName(name), profile: { ...profile, steps: TRAINER_STEPS, checkpointEvery: 2 }, seed: SEED, runDir, base, triples, log: () => {} });
+    const curve = readFileSync(join(runDir, name, 'loss.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { loss: number; grad_norm: number });
+    const vectors = await encodeTexts(r.model, triples.slice(0, 8).map((t) => t.query));
+    out[name] = { losses: curve.map((c) => c.loss), gradNorms: curve.map((c) => c.grad_norm), seconds: r.seconds, embeddingNorms: vectors.map((v) => Math.hypot(...v)) };
+    log(`${name}: trainer ${TRAINER_STEPS} steps in ${r.seconds.toFixed(1)} s, losses ${out[name]!.losses.map((x) => x.toFixed(4)).join(' ')}`);
+  }
+  rmSync(runDir, { recursive: true, force: true });
+  return out;
 }
 
 async function child(backend: string, parts: string[], designNames: string[], plan: TimingPlan, resultDir: string, forbidSyncReads: boolean): Promise<void> {
@@ -78,9 +109,7 @@ async function child(backend: string, parts: string[], designNames: string[], pl
   const info = backendInfo()!;
   if (forbidSyncReads) {
     // What WebGPU in Node imposes, on any backend: every engine-level read must be asynchronous.
-    (tf.engine() as unknown as { readSync: () => never }).readSync = () => {
-      throw new Error('synchronous read (dataSync/arraySync) under --forbid-sync-reads: WebGPU in Node cannot do this');
-    };
+    refuseSyncReads();
   }
   const base = await loadModel('stories260K');
   const { triples } = await loadTrainingTriples({ sources: TRIPLE_SOURCES, evaluationTexts: [] });
@@ -106,6 +135,7 @@ async function child(backend: string, parts: string[], designNames: string[], pl
     }
   }
   if (parts.includes('timing')) result.timing = await timing(base, triples, designs, profile, plan, log);
+  if (parts.includes('trainer')) result.trainer = await trainerRuns(base, triples, designNames, profile, log);
   result.seconds = (performance.now() - t0) / 1000;
   writeFileSync(join(resultDir, 'result.json'), JSON.stringify(result));
   // The parent checks that the process then ends by itself (Dawn can keep Node alive).
@@ -201,7 +231,7 @@ async function numerics(base: LoadedModel, triples: readonly Triple[], designs: 
     tf.dispose([...Object.values(vars), ...Object.values(adam.m), ...Object.values(adam.v)]);
     log(`${name}: loss ${losses[name]!.toFixed(6)}`);
   }
-  return { losses, arrays };
+  return { losses, arrays, lr };
 }
 
 function median(xs: number[]): number {
@@ -293,6 +323,24 @@ function diff(a: Float32Array, ref: Float32Array, tolerance: number, relativeToM
   return { n: a.length, maxAbs: nan ? NaN : maxAbs, meanAbs: sum / Math.max(1, a.length), refMaxAbs, overTolerance: over, tolerance: tol, pass: !nan && over === 0 };
 }
 
+/**
+ * Weights after one AdamW step: within TOLERANCES.weightsAfterStep where the reference |g| is at
+ * least 100 ε; within a multiple of the learning rate where Adam's step is decided by rounding.
+ */
+function weightsDiff(a: Float32Array, ref: Float32Array, refGrad: Float32Array, lr: number) {
+  const small = TOLERANCES.illConditionedGradient;
+  const keep = (want: boolean) => Array.from(refGrad, (g, i) => (Math.abs(g) >= small) === want ? i : -1).filter((i) => i >= 0);
+  const pick = (x: Float32Array, idx: number[]) => Float32Array.from(idx, (i) => x[i]!);
+  const [well, ill] = [keep(true), keep(false)];
+  const wellConditioned = diff(pick(a, well), pick(ref, well), TOLERANCES.weightsAfterStep);
+  const illConditioned = diff(pick(a, ill), pick(ref, ill), TOLERANCES.illConditionedStep * lr);
+  const all = diff(a, ref, TOLERANCES.weightsAfterStep);
+  // the largest reference |g| among the weights over the plain tolerance: tells rounding from a bug
+  let largestGradientOver = 0;
+  for (let i = 0; i < a.length; i++) if (Math.abs(a[i]! - ref[i]!) > TOLERANCES.weightsAfterStep) largestGradientOver = Math.max(largestGradientOver, Math.abs(refGrad[i]!));
+  return { ...all, wellConditioned, illConditioned, largestGradientOver, lr, pass: wellConditioned.pass && illConditioned.pass };
+}
+
 function compareNumerics(target: ChildResult, targetDir: string, ref: ChildResult, refDir: string, designs: string[]) {
   const t = target.numerics!, r = ref.numerics!;
   const get = (res: { arrays: Record<string, ArrayRef> }, dir: string, key: string) => {
@@ -309,12 +357,22 @@ function compareNumerics(target: ChildResult, targetDir: string, ref: ChildResul
       embeddings: diff(get(t, targetDir, `embeddings.${d}`), get(r, refDir, `embeddings.${d}`), TOLERANCES.embeddings),
       loss: { value: t.losses[d], reference: r.losses[d], absDiff: lossDiff, tolerance: TOLERANCES.loss, pass: lossDiff <= TOLERANCES.loss },
       gradients: diff(get(t, targetDir, `gradients.${d}`), get(r, refDir, `gradients.${d}`), TOLERANCES.gradients, true),
-      weightsAfterStep: diff(get(t, targetDir, `weights.${d}`), get(r, refDir, `weights.${d}`), TOLERANCES.weightsAfterStep),
+      weightsAfterStep: weightsDiff(get(t, targetDir, `weights.${d}`), get(r, refDir, `weights.${d}`), get(r, refDir, `gradients.${d}`), r.lr),
     };
     pass &&= entry.embeddings.pass && entry.loss.pass && entry.gradients.pass && entry.weightsAfterStep.pass;
     perDesign[d] = entry;
   }
   return { reference: 'cpu', logits, designs: perDesign, pass };
+}
+
+/** The real trainer's losses on the backend under test against the ratio backend's, step by step. */
+function compareTrainer(target: Record<string, TrainerRun>, ratio: Record<string, TrainerRun> | undefined) {
+  const designs = Object.fromEntries(Object.entries(target).map(([d, t]) => {
+    const r = ratio?.[d];
+    const maxAbs = r ? Math.max(...t.losses.map((x, i) => Math.abs(x - r.losses[i]!))) : undefined;
+    return [d, { losses: t.losses, ratioLosses: r?.losses, maxAbsLossDiff: maxAbs, seconds: t.seconds, ratioSeconds: r?.seconds, pass: maxAbs === undefined || maxAbs <= TRAINER_LOSS_TOLERANCE }];
+  }));
+  return { steps: TRAINER_STEPS, tolerance: TRAINER_LOSS_TOLERANCE, designs, pass: Object.values(designs).every((d) => d.pass) };
 }
 
 interface ChildRun { result?: ChildResult; dir: string; error?: string; exitsByItself: boolean; code: number | null }
@@ -410,15 +468,16 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`[gpu-check] wrote ${join(out, 'gpu-check.json')} (${ok ? 'all comparisons within tolerance' : 'FAILED'})\n`);
   };
   try {
-    const target = await runChild(backend, ['numerics', 'timing'], designs, plan, work, forbid);
+    const target = await runChild(backend, ['numerics', 'timing', 'trainer'], designs, plan, work, forbid);
     if (!target.result) { report.error = target.error; write(false); return 1; }
     const ref = await runChild('cpu', ['numerics'], designs, plan, work, forbid);
     if (!ref.result) { report.error = ref.error; write(false); return 1; }
-    const ratioRun = ratio !== 'none' && ratio !== backend ? await runChild(ratio, ['numerics', 'timing'], designs, ratioPlan, work, forbid) : undefined;
+    const ratioRun = ratio !== 'none' && ratio !== backend ? await runChild(ratio, ['numerics', 'timing', 'trainer'], designs, ratioPlan, work, forbid) : undefined;
     if (ratioRun && !ratioRun.result) report.ratioError = ratioRun.error;
     const kernelsUsed = ref.result.kernelsUsed ?? [];
     const missing = (r?: ChildResult) => (r ? kernelsUsed.filter((k) => !r.kernelsRegistered.includes(k)) : undefined);
     const numerics = compareNumerics(target.result, target.dir, ref.result, ref.dir, designs);
+    const trainer = compareTrainer(target.result.trainer!, ratioRun?.result?.trainer);
     Object.assign(report, {
       backend: target.result.backend,
       tfjsVersion: target.result.tfjsVersion,
@@ -426,14 +485,16 @@ async function main(argv: string[]): Promise<number> {
       exitsByItself: { [backend]: target.exitsByItself, cpu: ref.exitsByItself, ...(ratioRun ? { [ratio]: ratioRun.exitsByItself } : {}) },
       kernels: { used: kernelsUsed, missingOnBackend: missing(target.result), missingOnRatio: missing(ratioRun?.result) },
       numerics,
+      trainer,
       ratioNumerics: ratioRun?.result ? compareNumerics(ratioRun.result, ratioRun.dir, ref.result, ref.dir, designs) : undefined,
       summary: speedups(target.result.timing, ratio === backend ? target.result.timing : ratioRun?.result?.timing),
       timing: { [backend]: target.result.timing, ...(ratioRun?.result ? { [ratio]: ratioRun.result.timing } : {}) },
       childSeconds: { [backend]: target.result.seconds, cpu: ref.result.seconds, ...(ratioRun?.result ? { [ratio]: ratioRun.result.seconds } : {}) },
     });
     printSummary(report);
-    write(numerics.pass);
-    return numerics.pass ? 0 : 1;
+    const ok = numerics.pass && trainer.pass;
+    write(ok);
+    return ok ? 0 : 1;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -444,11 +505,13 @@ function printSummary(report: Record<string, unknown>): void {
   const lines = [`[gpu-check] ${(report.backend as { description: string }).description} vs cpu:`];
   for (const [m, d] of Object.entries(n.logits)) lines.push(`  logits ${m}: max |diff| ${d.maxAbs.toExponential(2)} (tol ${d.tolerance})`);
   const summary = (report.summary ?? {}) as Record<string, ReturnType<typeof speedups> extends infer S ? S extends Record<string, infer V> ? V : never : never>;
-  for (const [d, e] of Object.entries(n.designs) as [string, { loss: { absDiff: number }; embeddings: Diff; weightsAfterStep: Diff; gradients: Diff }][]) {
+  for (const [d, e] of Object.entries(n.designs) as [string, { loss: { absDiff: number }; embeddings: Diff; weightsAfterStep: Diff & { wellConditioned: Diff; illConditioned: Diff }; gradients: Diff }][]) {
     const s = summary[d];
     const speed = s ? ` | step ${s.trainStepMs.toFixed(0)} ms${s.trainSpeedup ? ` (${s.trainSpeedup.toFixed(1)}× wasm)` : ''}, ${s.embedTextsPerSecond.toFixed(0)} texts/s${s.embedSpeedup ? ` (${s.embedSpeedup.toFixed(1)}×)` : ''}` : '';
-    lines.push(`  ${d}: loss Δ ${e.loss.absDiff.toExponential(2)}, emb ${e.embeddings.maxAbs.toExponential(2)}, grad ${e.gradients.maxAbs.toExponential(2)}, weights ${e.weightsAfterStep.maxAbs.toExponential(2)}${speed}`);
+    lines.push(`  ${d}: loss Δ ${e.loss.absDiff.toExponential(2)}, emb ${e.embeddings.maxAbs.toExponential(2)}, grad ${e.gradients.maxAbs.toExponential(2)}, weights ${e.weightsAfterStep.wellConditioned.maxAbs.toExponential(2)} (${e.weightsAfterStep.illConditioned.n} at |g| ≈ 0: ${e.weightsAfterStep.illConditioned.maxAbs.toExponential(2)})${speed}`);
   }
+  const t = report.trainer as ReturnType<typeof compareTrainer>;
+  for (const [d, e] of Object.entries(t.designs)) lines.push(`  ${d}: trainer ${t.steps} steps ${e.seconds.toFixed(1)} s${e.ratioSeconds !== undefined ? ` (wasm ${e.ratioSeconds.toFixed(1)} s)` : ''}, losses vs wasm max |diff| ${e.maxAbsLossDiff?.toExponential(2) ?? '-'}`);
   process.stderr.write(lines.join('\n') + '\n');
 }
 

@@ -10,7 +10,7 @@ const fixture = readFileSync(new URL('./fixtures/llama2c-stories260K-greedy-200.
 
 test('greedy 200 steps equals llama2.c test_all.py expected output, byte for byte', async () => {
   const { model, tokenizer } = await stories260K();
-  const ids = generate(model, tokenizer, { steps: 200 });
+  const ids = await generate(model, tokenizer, { steps: 200 });
   assert.equal(ids.length, 200); // run.c: one token per position, forwarding BOS at position 0
   assert.equal(tokenizer.decode([1, ...ids]), fixture.toString('utf8'));
 });

@@ -14,12 +14,12 @@ test('layer L with mean pooling equals the base-mean STS score; one score per la
   const base = await stories260K();
   const em = await loadEmbeddingModel(undefined, 'base-mean', { base, maxLen: 64 });
   const { pairs } = (await taskByName('STSBenchmark').load({ limit: 120 })) as StsData;
-  const layers = layerwiseSTS(em, pairs, { pooling: 'mean' });
+  const layers = await layerwiseSTS(em, pairs, { pooling: 'mean' });
   assert.equal(layers.length, base.model.config.nLayers + 1);
-  const e1 = encodeTexts(em, pairs.map((p) => p.s1));
-  const e2 = encodeTexts(em, pairs.map((p) => p.s2));
+  const e1 = await encodeTexts(em, pairs.map((p) => p.s1));
+  const e2 = await encodeTexts(em, pairs.map((p) => p.s2));
   const main = evaluateSTS(e1, e2, pairs.map((p) => p.score)).main_score;
   assert.ok(Math.abs(layers.at(-1)!.spearman - main) < 1e-6, `${layers.at(-1)!.spearman} vs ${main}`);
   for (const l of layers) assert.ok(Number.isFinite(l.spearman) && Math.abs(l.spearman) <= 1);
-  assert.equal(layerEmbeddingNorms(em), undefined);
+  assert.equal(await layerEmbeddingNorms(em), undefined);
 });

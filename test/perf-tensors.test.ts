@@ -19,9 +19,9 @@ const { triples } = await loadTrainingTriples({ seed: 0, limit: 12, evaluationTe
 const profile: Profile = { ...PROFILES.smoke!, steps: 6, checkpointEvery: 3 };
 
 for (const name of TRAINED_DESIGNS) {
-  test(`${name}: tensor count, bytes and wasm buffers constant across training steps`, () => {
+  test(`${name}: tensor count, bytes and wasm buffers constant across training steps`, async () => {
     const seen: { step: number; tensors: number; bytes: number; buffers: number }[] = [];
-    train({
+    await train({
       design: designByName(name), profile, seed: 1, runDir: mkdtempSync(join(tmpdir(), 'pa-tensors-')), base, triples,
       // the trainer logs after every step of a short run
       log: (line) => {

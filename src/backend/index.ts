@@ -109,3 +109,4 @@ export function backendName(): BackendChoice | undefined {
 export function backendInfo(): BackendInfo | undefined {
   return chosen;
 }
+

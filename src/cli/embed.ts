@@ -16,7 +16,7 @@ export async function run(argv: string[]): Promise<number> {
   if (lines.at(-1) === '') lines.pop();
   await initBackend();
   const em = await loadEmbeddingModel(args.options.run, design, { model: args.options.model, maxLen: intOption(args, 'max-len', 'embed') });
-  const vectors = encodeTexts(em, lines, { instruction: args.options.instruction });
+  const vectors = await encodeTexts(em, lines, { instruction: args.options.instruction });
   process.stdout.write(vectors.map((v) => JSON.stringify(Array.from(v))).join('\n') + (vectors.length ? '\n' : ''));
   return 0;
 }

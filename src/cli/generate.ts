@@ -17,7 +17,7 @@ export async function run(argv: string[]): Promise<number> {
   await initBackend();
   const { model, tokenizer } = await loadModel(args.options.model!, { tokenizer: args.options.tokenizer });
   const printable = (b: Uint8Array) => !(b.length === 1 && (b[0]! < 0x20 || b[0] === 0x7f) && !/\s/.test(String.fromCharCode(b[0]!)));
-  generate(model, tokenizer, {
+  await generate(model, tokenizer, {
     steps: intOption(args, 'steps', 'generate')!,
     prompt: args.options.prompt,
     temperature: floatOption(args, 'temperature', 'generate') ?? 0,

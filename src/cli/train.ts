@@ -58,7 +58,7 @@ async function trainOne(design: string, profile: Profile, seed: number, out: str
   await initBackend();
   const base = await loadModel(profile.model);
   const triples = await runTriples(out, profile, log);
-  const r = train({ design: designByName(design), profile, seed, runDir: out, base, triples, resume, steps });
+  const r = await train({ design: designByName(design), profile, seed, runDir: out, base, triples, resume, steps });
   log(`[train ${design}] done: ${r.steps} steps in ${r.seconds.toFixed(1)} s, ${r.tokensPerSecond.toFixed(0)} tokens/s, final loss ${r.finalLoss.toFixed(4)}${r.resumedFrom !== null ? ` (resumed from step ${r.resumedFrom})` : ''}`);
   return 0;
 }

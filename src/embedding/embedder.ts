@@ -62,8 +62,11 @@ export interface EncodeOptions {
   stats?: { tokens: number };
 }
 
-/** Embed every text, returned in input order. */
-export function encodeTexts(em: EmbeddingModel, texts: readonly string[], opts: EncodeOptions = {}): Float32Array[] {
+/**
+ * Embed every text, returned in input order. Reads each batch back with `await data()`: WebGPU in
+ * Node has no synchronous read-back (src/backend/webgpu.ts), and on wasm/cpu it costs nothing extra.
+ */
+export async function encodeTexts(em: EmbeddingModel, texts: readonly string[], opts: EncodeOptions = {}): Promise<Float32Array[]> {
   const batchSize = opts.batchSize ?? 64;
   const tokens = texts.map((t) => embeddingTokens(em.tokenizer, t, em.maxLen, opts.instruction, em.model.config.maxSeqLen));
   if (opts.stats) opts.stats.tokens += tokens.reduce((s, t) => s + t.length, 0);
@@ -71,7 +74,9 @@ export function encodeTexts(em: EmbeddingModel, texts: readonly string[], opts: 
   const out = new Array<Float32Array>(texts.length);
   for (let s = 0; s < order.length; s += batchSize) {
     const idx = order.slice(s, s + batchSize);
-    const values = tf.tidy(() => embedBatch(em, padBatch(idx.map((i) => tokens[i]!), 'left', em.tokenizer.padId)).dataSync() as Float32Array);
+    const batch = tf.tidy(() => embedBatch(em, padBatch(idx.map((i) => tokens[i]!), 'left', em.tokenizer.padId)));
+    const values = (await batch.data()) as Float32Array;
+    batch.dispose();
     const dim = values.length / idx.length;
     idx.forEach((i, k) => { out[i] = values.slice(k * dim, (k + 1) * dim); });
     opts.onProgress?.(Math.min(s + batchSize, order.length), order.length);

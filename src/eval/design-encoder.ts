@@ -62,7 +62,7 @@ export async function openDesignEncoder(name: string, opts: OpenEncoderOptions =
     async encode(texts, instruction, onProgress) {
       // embeddingTokens keeps the instruction from eating the text's budget (src/embedding/embedder.ts)
       const stats = { tokens: 0 };
-      const vectors = encodeTexts(em, texts, { instruction, batchSize: opts.batchSize, onProgress, stats });
+      const vectors = await encodeTexts(em, texts, { instruction, batchSize: opts.batchSize, onProgress, stats });
       return { vectors, tokens: stats.tokens };
     },
   };

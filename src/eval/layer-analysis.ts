@@ -13,7 +13,7 @@ import type { StsPair } from './tasks/types.ts';
 export interface LayerScore { layer: number; spearman: number }
 
 /** Per layer (0 = embeddings … L = last, after the final norm): Spearman of cosine vs gold. */
-export function layerwiseSTS(em: EmbeddingModel, pairs: readonly StsPair[], opts: { pooling?: 'mean' | 'eos'; batchSize?: number } = {}): LayerScore[] {
+export async function layerwiseSTS(em: EmbeddingModel, pairs: readonly StsPair[], opts: { pooling?: 'mean' | 'eos'; batchSize?: number } = {}): Promise<LayerScore[]> {
   const pooling = opts.pooling ?? 'mean';
   const batchSize = opts.batchSize ?? 64;
   const texts = pairs.flatMap((p) => [p.s1, p.s2]);
@@ -23,13 +23,15 @@ export function layerwiseSTS(em: EmbeddingModel, pairs: readonly StsPair[], opts
   for (let s = 0; s < texts.length; s += batchSize) {
     const idx = tokens.slice(s, s + batchSize).map((_, k) => s + k);
     const batch = padBatch(idx.map((i) => tokens[i]!), 'left', em.tokenizer.padId);
-    const perLayer = tf.tidy(() => {
+    const pooled = tf.tidy(() => {
       const out = forward(em.model, batch, { attention: em.design.attention, adapter: em.lora });
       const mask = tf.tensor2d(Float32Array.from(batch.mask), [batch.batch, batch.seqLen]);
       // left padding: the last real token is the last column
       const last = tf.tensor1d(idx.map((_, r) => r * batch.seqLen + batch.seqLen - 1), 'int32');
-      return out.hiddenStates.map((h) => (pooling === 'mean' ? maskedMean(h, mask) : gatherLast(h, last)).arraySync());
+      return out.hiddenStates.map((h) => (pooling === 'mean' ? maskedMean(h, mask) : gatherLast(h, last)));
     });
+    const perLayer = await Promise.all(pooled.map((t) => t.array() as Promise<number[][]>));
+    tf.dispose(pooled);
     perLayer.forEach((rows, l) => rows.forEach((v, r) => { vectors[l]![idx[r]!] = Float32Array.from(v); }));
   }
   const gold = pairs.map((p) => p.score);
@@ -46,8 +48,11 @@ function cosine(a: Float32Array, b: Float32Array): number {
 }
 
 /** The multi-layer heads' per-layer embedding norms: how much each layer's input is shifted. */
-export function layerEmbeddingNorms(em: EmbeddingModel): number[] | undefined {
+export async function layerEmbeddingNorms(em: EmbeddingModel): Promise<number[] | undefined> {
   const v = em.pooling.variables['layer_embedding'];
   if (!v) return undefined;
-  return tf.tidy(() => Array.from(tf.norm(v, 2, -1).dataSync()));
+  const norms = tf.norm(v, 2, -1);
+  const values = Array.from(await norms.data());
+  norms.dispose();
+  return values;
 }

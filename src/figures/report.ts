@@ -90,14 +90,14 @@ async function layerAnalysis(seedDir: string, limit: number): Promise<{ spearman
   const spearman: LayerSeries[] = [];
   const norms: LayerWeights[] = [];
   const baseEm = await loadEmbeddingModel(undefined, 'base-mean', { base, maxLen: 128 });
-  const b = layerwiseSTS(baseEm, pairs);
+  const b = await layerwiseSTS(baseEm, pairs);
   spearman.push({ name: 'base (mean)', design: 'base-mean', layers: b.map((x) => x.layer), spearman: b.map((x) => x.spearman), dash: 'dash' });
   for (const design of TRAINED_DESIGNS) {
     if (!existsSync(join(seedDir, design, 'final', 'config.json'))) continue;
     const em = await loadEmbeddingModel(seedDir, design, { base });
-    const s = layerwiseSTS(em, pairs);
+    const s = await layerwiseSTS(em, pairs);
     spearman.push({ name: `${design} (fine-tuned, mean)`, design, layers: s.map((x) => x.layer), spearman: s.map((x) => x.spearman) });
-    const n = layerEmbeddingNorms(em);
+    const n = await layerEmbeddingNorms(em);
     if (n) norms.push({ design, layers: n.map((_, i) => i + 1), values: n });
   }
   return { spearman, norms };

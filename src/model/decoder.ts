@@ -11,6 +11,7 @@ import { rmsNorm } from './rmsnorm-grad.ts';
 import { applyRope, ropeTables, type RopeTables } from './rope-grad.ts';
 import { groupedAttention } from './attention-grad.ts';
 import { swiGlu } from './swiglu-grad.ts';
+import { syncReadsWork } from '../backend/sync-reads.ts';
 
 export { rmsNorm };
 
@@ -84,21 +85,29 @@ function mlp(l: LayerWeights, layer: number, h: tf.Tensor2D, opts: ForwardOption
   return project(swiGlu(gate, up), l.wDown, undefined, layer, 'wDown', opts);
 }
 
+/** JS copies of frozen embedding tables, read once per table (wasm/cpu only, small tables only). */
+const hostTables = new WeakMap<tf.Tensor, Float32Array>();
+const HOST_TABLE_MAX_ELEMENTS = 1 << 22; // 16 MB: stories260K's is 32K; a 150K-vocab table stays on tf.gather
+
 /**
- * Embedding rows of the token ids. A frozen table (not a trainable variable, as under LoRA) is looked
- * up in plain JS: wasm's GatherV2 takes ~10 ms for a quick-profile batch, a row copy well under one.
- * A trainable table goes through tf.gather, whose gradient reaches it.
+ * Embedding rows of the token ids. On wasm and cpu a small frozen table (not a trainable variable, as
+ * under LoRA) is looked up in plain JS: wasm's GatherV2 takes ~10 ms for a quick-profile batch, a row
+ * copy well under one. Elsewhere (WebGPU has no synchronous read; large vocabularies would double
+ * their memory) and for a trainable table, whose gradient must reach it, tf.gather does it.
  */
 function embedTokens(embed: tf.Tensor2D, idArray: Int32Array): tf.Tensor2D {
-  if (embed instanceof tf.Variable && embed.trainable) return tf.gather(embed, tf.tensor1d(idArray, 'int32')) as tf.Tensor2D;
   const [vocab, dim] = embed.shape;
-  const table = embed.dataSync() as Float32Array;
-  const out = new Float32Array(idArray.length * dim);
   for (let n = 0; n < idArray.length; n++) {
     const id = idArray[n]!;
     if (!(id >= 0 && id < vocab)) throw new Error(`token id ${id} at position ${n} is outside the vocabulary (0..${vocab - 1})`);
-    out.set(table.subarray(id * dim, (id + 1) * dim), n * dim);
   }
+  const backend = tf.getBackend();
+  const hostLookup = !(embed instanceof tf.Variable && embed.trainable) && (backend === 'wasm' || backend === 'cpu') && syncReadsWork() && embed.size <= HOST_TABLE_MAX_ELEMENTS;
+  if (!hostLookup) return tf.gather(embed, tf.tensor1d(idArray, 'int32')) as tf.Tensor2D;
+  let table = hostTables.get(embed);
+  if (!table) hostTables.set(embed, (table = embed.dataSync() as Float32Array));
+  const out = new Float32Array(idArray.length * dim);
+  for (let n = 0; n < idArray.length; n++) out.set(table.subarray(idArray[n]! * dim, (idArray[n]! + 1) * dim), n * dim);
   return tf.tensor2d(out, [idArray.length, dim]);
 }
 

@@ -19,7 +19,7 @@ export interface GenerateOptions {
 }
 
 /** Returns the token ids after BOS: the prompt's and the generated ones. */
-export function generate(model: Decoder, tok: Tokenizer, opts: GenerateOptions): number[] {
+export async function generate(model: Decoder, tok: Tokenizer, opts: GenerateOptions): Promise<number[]> {
   const steps = Math.min(opts.steps, model.config.maxSeqLen);
   const prompt = tok.encode(opts.prompt ?? '', { bos: true });
   const temperature = opts.temperature ?? 0;
@@ -30,10 +30,12 @@ export function generate(model: Decoder, tok: Tokenizer, opts: GenerateOptions):
     if (pos < prompt.length - 1) {
       next = prompt[pos + 1]!;
     } else {
-      const row = tf.tidy(() => {
+      const last = tf.tidy(() => {
         const out = forward(model, padBatch([seq], 'right'), { attention: 'causal' });
-        return logits(model, out.lastHidden).slice([seq.length - 1, 0], [1, -1]).dataSync() as Float32Array;
+        return logits(model, out.lastHidden).slice([seq.length - 1, 0], [1, -1]);
       });
+      const row = (await last.data()) as Float32Array; // asynchronous: WebGPU has no synchronous read
+      last.dispose();
       next = temperature > 0 ? sample(row, temperature, rand) : argmax(row);
     }
     if (next === tok.bosId) break;

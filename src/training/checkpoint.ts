@@ -12,10 +12,10 @@ export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Write tensors as one safetensors file; returns its sha256. */
-export function saveTensors(path: string, tensors: Record<string, tf.Tensor>, metadata?: Record<string, string>): string {
+/** Write tensors as one safetensors file; returns its sha256. Reads are asynchronous (WebGPU). */
+export async function saveTensors(path: string, tensors: Record<string, tf.Tensor>, metadata?: Record<string, string>): Promise<string> {
   const input: Record<string, { shape: number[]; data: Float32Array }> = {};
-  for (const [k, t] of Object.entries(tensors)) input[k] = { shape: t.shape, data: t.dataSync() as Float32Array };
+  for (const [k, t] of Object.entries(tensors)) input[k] = { shape: t.shape, data: (await t.data()) as Float32Array };
   const bytes = serializeSafetensors(input, metadata);
   writeFileAtomic(path, bytes);
   return sha256(bytes);

@@ -93,7 +93,11 @@ function fmtDuration(s: number): string {
   return m > 0 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${s.toFixed(1)}s`;
 }
 
-export function train(opts: TrainOptions): TrainResult {
+/**
+ * Train one design. Asynchronous because every read of a loss, norm or weight goes through
+ * `await tensor.data()`: WebGPU in Node has no synchronous read-back (src/backend/webgpu.ts).
+ */
+export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { design, profile, seed, runDir, base, triples } = opts;
   if (!design.trained) throw new Error(`design '${design.name}' is a zero-shot reference and is not trained`);
   if (triples.length === 0) throw new Error('no training triples');
@@ -151,7 +155,7 @@ export function train(opts: TrainOptions): TrainResult {
         return hardNegativeInfoNCE(q, p, n, profile.scale);
       }, Object.values(vars));
       if (em.lora) em.lora.training = false;
-      const lossValue = value.dataSync()[0]!;
+      const lossValue = (await value.data())[0]!;
       value.dispose();
       if (!Number.isFinite(lossValue)) {
         tf.dispose(Object.values(grads));
@@ -171,14 +175,17 @@ export function train(opts: TrainOptions): TrainResult {
       }
     }
     const loss = lossSum / profile.gradAccum;
-    const { clipped, norm } = tf.tidy(() => {
-      const mean = Object.fromEntries(Object.entries(accumulated!).map(([k, g]) => [k, tf.div(g, profile.gradAccum)]));
-      const norm = Math.sqrt(Object.values(mean).reduce((s, g) => s + tf.sum(tf.square(g)).dataSync()[0]!, 0));
-      const factor = norm > profile.clipNorm ? profile.clipNorm / (norm + 1e-6) : 1;
-      const clipped = Object.fromEntries(Object.entries(mean).map(([k, g]) => [k, tf.keep(tf.mul(g, factor))]));
-      return { clipped, norm };
-    });
+    const mean = tf.tidy(() => Object.fromEntries(Object.entries(accumulated!).map(([k, g]) => [k, tf.div(g, profile.gradAccum)])));
     tf.dispose(Object.values(accumulated!));
+    // one read for all variables' squared norms, summed in float64 in variable order
+    const squares = tf.tidy(() => tf.stack(Object.values(mean).map((g) => tf.sum(tf.square(g)))));
+    let sumSquares = 0;
+    for (const x of await squares.data()) sumSquares += x;
+    const norm = Math.sqrt(sumSquares);
+    squares.dispose();
+    const factor = norm > profile.clipNorm ? profile.clipNorm / (norm + 1e-6) : 1;
+    const clipped = tf.tidy(() => Object.fromEntries(Object.entries(mean).map(([k, g]) => [k, tf.mul(g, factor)])));
+    tf.dispose(Object.values(mean));
     if (!Number.isFinite(norm)) {
       tf.dispose(Object.values(clipped));
       throw new Error(`[train ${design.name}] gradient norm is ${norm} at step ${step + 1}; the last good checkpoint is in ${ckDir}`);
@@ -194,35 +201,37 @@ export function train(opts: TrainOptions): TrainResult {
       log(`[train ${design.name}] step ${done}/${total} loss ${loss.toFixed(4)} ${rate.toFixed(2)} steps/s ETA ${fmtDuration((total - done) / rate)}`);
     }
     if (done % profile.checkpointEvery === 0 && done < total) {
-      assertFinite(vars, `[train ${design.name}] step ${done}`, ckDir);
+      await assertFinite(vars, `[train ${design.name}] step ${done}`, ckDir);
       ensureDir(ckDir);
       const state: Record<string, tf.Tensor> = { ...vars };
       for (const k of Object.keys(vars)) { state[`adam.m.${k}`] = adam.m[k]!; state[`adam.v.${k}`] = adam.v[k]!; }
-      const sha = saveTensors(join(ckDir, 'state.safetensors'), state);
+      const sha = await saveTensors(join(ckDir, 'state.safetensors'), state);
       writeJsonAtomic(join(ckDir, 'state.json'), { step: done, seed, sha256: sha, design: design.name, profile: profile.name });
     }
   }
-  assertFinite(vars, `[train ${design.name}] step ${total}`, ckDir);
-  saveFinal(runDir, em, profile, seed, total);
+  await assertFinite(vars, `[train ${design.name}] step ${total}`, ckDir);
+  await saveFinal(runDir, em, profile, seed, total);
   const seconds = (Date.now() - t0) / 1000;
   return { steps: total, finalLoss: lastLoss, seconds, tokensPerSecond: tokens / seconds, resumedFrom, model: em };
 }
 
 /** A weight that became NaN/Inf must never reach a checkpoint. */
-function assertFinite(vars: Record<string, tf.Variable>, where: string, ckDir: string): void {
-  for (const [k, v] of Object.entries(vars)) {
-    const bad = tf.tidy(() => tf.any(tf.logicalNot(tf.isFinite(v))).dataSync()[0]);
-    if (bad) throw new Error(`${where}: weight '${k}' holds NaN or Inf after the update; nothing was saved, the last good checkpoint is in ${ckDir}`);
+async function assertFinite(vars: Record<string, tf.Variable>, where: string, ckDir: string): Promise<void> {
+  const finite = tf.tidy(() => tf.stack(Object.values(vars).map((v) => tf.all(tf.isFinite(v)).toInt())));
+  const flags = await finite.data();
+  finite.dispose();
+  for (const [i, k] of Object.keys(vars).entries()) {
+    if (!flags[i]) throw new Error(`${where}: weight '${k}' holds NaN or Inf after the update; nothing was saved, the last good checkpoint is in ${ckDir}`);
   }
 }
 
 /** The trained weights (adapters and head) and everything needed to rebuild the embedding model. */
-export function saveFinal(runDir: string, em: EmbeddingModel, profile: Profile, seed: number, steps: number): void {
+export async function saveFinal(runDir: string, em: EmbeddingModel, profile: Profile, seed: number, steps: number): Promise<void> {
   const dir = ensureDir(finalDir(runDir, em.design.name));
   const files: Record<string, string> = {};
-  if (em.lora) files['adapter.safetensors'] = saveTensors(join(dir, 'adapter.safetensors'), em.lora.variables);
-  if (em.decoderVariables) files['decoder.safetensors'] = saveTensors(join(dir, 'decoder.safetensors'), em.decoderVariables);
-  if (Object.keys(em.pooling.variables).length > 0) files['head.safetensors'] = saveTensors(join(dir, 'head.safetensors'), em.pooling.variables);
+  if (em.lora) files['adapter.safetensors'] = await saveTensors(join(dir, 'adapter.safetensors'), em.lora.variables);
+  if (em.decoderVariables) files['decoder.safetensors'] = await saveTensors(join(dir, 'decoder.safetensors'), em.decoderVariables);
+  if (Object.keys(em.pooling.variables).length > 0) files['head.safetensors'] = await saveTensors(join(dir, 'head.safetensors'), em.pooling.variables);
   const config: RunConfig = {
     design: em.design, profile: profile.name, seed, model: profile.model, maxLen: profile.maxLen, finetune: profile.finetune,
     lora: em.lora ? profile.lora : null, pooling: { name: em.pooling.name, options: em.pooling.options }, steps,
