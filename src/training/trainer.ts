@@ -130,7 +130,13 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
 
   const tok = base.tokenizer;
-  const encodeTriple = (t: Triple) => [t.query, t.positive, t.negative].map((s) => embeddingTokens(tok, s, profile.maxLen));
+  // each triple is tokenized once, on first use (a quick-profile step would spend ~20 ms on it)
+  const tokenized = new Map<number, number[][]>();
+  const encodeTriple = (i: number) => {
+    let seqs = tokenized.get(i);
+    if (!seqs) tokenized.set(i, (seqs = [triples[i]!.query, triples[i]!.positive, triples[i]!.negative].map((s) => embeddingTokens(tok, s, profile.maxLen))));
+    return seqs;
+  };
   const t0 = Date.now();
   let tokens = 0;
   let lastLoss = NaN;
@@ -142,7 +148,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     for (let m = 0; m < profile.gradAccum; m++) {
       const g = step * profile.gradAccum + m;
       const idx = microBatchIndices(g, profile.batchSize, triples.length, seed);
-      const seqs = idx.map((i) => encodeTriple(triples[i]!));
+      const seqs = idx.map(encodeTriple);
       // one forward over queries, positives and negatives together: fewer, larger ops
       const batch = padBatch([...seqs.map((s) => s[0]!), ...seqs.map((s) => s[1]!), ...seqs.map((s) => s[2]!)], 'left', tok.padId);
       tokens += batch.mask.reduce((a, b) => a + b, 0);
