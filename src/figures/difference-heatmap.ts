@@ -46,9 +46,10 @@ export function differenceHeatmapFigure(t: DifferenceTable, opts: { title?: stri
     }],
     layout: baseLayout(opts.title ?? `Difference to ${ref} per category`, 'category', 'design', {
       // first design on top, like a table
-      yaxis: { autorange: 'reversed', title: { text: 'design' } },
-      xaxis: { side: 'bottom', title: { text: 'category' } },
-      height: Math.max(300, 90 + 45 * rows.length),
+      yaxis: { autorange: 'reversed', title: { text: 'design' }, automargin: true },
+      // long category names are drawn slanted: automargin keeps them and the axis title apart
+      xaxis: { side: 'bottom', title: { text: 'category' }, automargin: true },
+      height: Math.max(300, 150 + 45 * rows.length),
     }),
   };
 }
