@@ -29,7 +29,7 @@ import { forward, logits } from '../src/model/decoder.ts';
 import { padBatch, type TokenBatch } from '../src/model/batch.ts';
 import { designByName, parseDesignList } from '../src/designs.ts';
 import { profileByName, type Profile } from '../src/training/profiles.ts';
-import { buildEmbeddingModel, train } from '../src/training/trainer.ts';
+import { buildEmbeddingModel, train, trainableVariables, tripleBatch } from '../src/training/trainer.ts';
 import { AdamW, linearWarmupDecay } from '../src/training/adamw.ts';
 import { hardNegativeInfoNCE } from '../src/training/loss.ts';
 import { embedBatch, embeddingTokens, encodeTexts, type EmbeddingModel } from '../src/embedding/embedder.ts';
@@ -142,14 +142,6 @@ async function child(backend: string, parts: string[], designNames: string[], pl
   process.stdout.write('gpu-check child done\n');
 }
 
-/** The trainable variables in the trainer's order and naming: head.*, then lora.*. */
-function trainableVariables(em: EmbeddingModel): Record<string, tf.Variable> {
-  const vars: Record<string, tf.Variable> = {};
-  for (const [k, v] of Object.entries(em.pooling.variables)) vars[`head.${k}`] = v;
-  for (const [k, v] of Object.entries(em.lora?.variables ?? {})) vars[`lora.${k}`] = v;
-  return vars;
-}
-
 /**
  * One optimizer step as the trainer takes it (gradAccum 1): InfoNCE over queries/positives/negatives
  * in one forward, global-norm clipping, AdamW. Returns the loss; `onGradients` sees the raw gradients.
@@ -202,7 +194,7 @@ async function numerics(base: LoadedModel, triples: readonly Triple[], designs: 
   };
   const fixed = triples.slice(0, NUMERICS_TRIPLES);
   const tok = (s: string) => embeddingTokens(base.tokenizer, s, profile.maxLen);
-  const batch = padBatch([...fixed.map((t) => tok(t.query)), ...fixed.map((t) => tok(t.positive)), ...fixed.map((t) => tok(t.negative))], 'left', base.tokenizer.padId);
+  const batch = tripleBatch(fixed.map((t) => [tok(t.query), tok(t.positive), tok(t.negative)]), base.tokenizer.padId);
   for (const attention of ['causal', 'bidirectional'] as const) {
     const l = tf.tidy(() => logits(base.model, forward(base.model, batch, { attention }).lastHidden));
     const all = (await l.data()) as Float32Array;
@@ -260,7 +252,7 @@ async function timing(base: LoadedModel, triples: readonly Triple[], designs: { 
     for (let s = 0; s < plan.warmup + plan.steps; s++) {
       if (s === plan.warmup) tensorsBefore = tf.memory().numTensors;
       const ts = microBatch(s);
-      const batch = padBatch([...ts.map((t) => tok(t.query)), ...ts.map((t) => tok(t.positive)), ...ts.map((t) => tok(t.negative))], 'left', base.tokenizer.padId);
+      const batch = tripleBatch(ts.map((t) => [tok(t.query), tok(t.positive), tok(t.negative)]), base.tokenizer.padId);
       const t0 = performance.now();
       await trainStep(em, vars, adam, batch, B, profile, linearWarmupDecay(s, profile.lr, profile.warmupSteps, profile.steps), SEED * 1_000_003 + s);
       await lastVar.data(); // the update is queued on the device: wait for it

@@ -1,6 +1,9 @@
-// Shared test helpers: the real stories260K model through the data layer, and a Python reference runner.
+// Shared test helpers: the real stories260K model through the data layer, a Python reference runner,
+// and seeded inputs run on the cpu (reference) and wasm backends.
 import { spawnSync } from 'node:child_process';
+import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/index.ts';
+import { mulberry32 } from '../src/util/random.ts';
 import { loadModel, type LoadedModel } from '../src/model/load.ts';
 
 let cached: Promise<LoadedModel> | undefined;
@@ -17,4 +20,19 @@ export function python<T = unknown>(code: string, input: unknown): T {
   const r = spawnSync('/usr/bin/python3', ['-c', code], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 28 });
   if (r.status !== 0) throw new Error(`python failed (${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout) as T;
+}
+
+/** n seeded uniform values in [-1, 1). */
+export function randn(n: number, seed: number): Float32Array {
+  const r = mulberry32(seed);
+  return Float32Array.from({ length: n }, () => r() * 2 - 1);
+}
+
+/** `f` on the cpu backend (plain JS, the reference), then on wasm; wasm stays selected. */
+export async function onBoth<T>(f: () => T): Promise<{ cpu: T; wasm: T }> {
+  await tf.setBackend('cpu');
+  const cpu = f();
+  await tf.setBackend('wasm');
+  const wasm = f();
+  return { cpu, wasm };
 }

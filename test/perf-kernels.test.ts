@@ -6,23 +6,11 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/index.ts';
 import { simdRouting } from '../src/backend/wasm-kernels.ts';
-import { mulberry32 } from '../src/util/random.ts';
+import { onBoth, randn } from './helpers.ts';
 
 await initBackend({ force: 'wasm', quiet: true });
 
-function randn(n: number, seed: number): Float32Array {
-  const r = mulberry32(seed);
-  return Float32Array.from({ length: n }, () => r() * 2 - 1);
-}
 const size = (s: number[]) => s.reduce((p, d) => p * d, 1);
-
-async function onBoth<T>(f: () => T): Promise<{ cpu: T; wasm: T }> {
-  await tf.setBackend('cpu');
-  const cpu = f();
-  await tf.setBackend('wasm');
-  const wasm = f();
-  return { cpu, wasm };
-}
 
 function worstRelative(a: Float32Array, b: Float32Array): number {
   assert.equal(a.length, b.length);

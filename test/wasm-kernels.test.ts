@@ -4,22 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/index.ts';
-import { mulberry32 } from '../src/util/random.ts';
+import { onBoth, randn } from './helpers.ts';
 
 await initBackend({ force: 'wasm', quiet: true });
-
-function randn(n: number, seed: number): Float32Array {
-  const r = mulberry32(seed);
-  return Float32Array.from({ length: n }, () => r() * 2 - 1);
-}
-
-async function onBoth<T>(f: () => T): Promise<{ cpu: T; wasm: T }> {
-  await tf.setBackend('cpu');
-  const cpu = f();
-  await tf.setBackend('wasm');
-  const wasm = f();
-  return { cpu, wasm };
-}
 
 function assertClose(a: Float32Array, b: Float32Array, tol: number, what: string): void {
   assert.equal(a.length, b.length, `${what}: lengths differ`);

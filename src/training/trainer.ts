@@ -18,7 +18,7 @@ import type { Design } from '../designs.ts';
 import type { LoadedModel } from '../model/load.ts';
 import type { Triple } from '../data/training-triples.ts';
 import { embedBatch, embeddingTokens, type EmbeddingModel } from '../embedding/embedder.ts';
-import { padBatch } from '../model/batch.ts';
+import { padBatch, type TokenBatch } from '../model/batch.ts';
 import { mulberry32, shuffled } from '../util/random.ts';
 import { backendName } from '../backend/index.ts';
 
@@ -67,7 +67,7 @@ export function buildEmbeddingModel(base: LoadedModel, design: Design, profile: 
   return { model: full?.model ?? base.model, tokenizer: base.tokenizer, design, pooling, lora, maxLen: profile.maxLen, decoderVariables: full?.variables };
 }
 
-function trainableVariables(em: EmbeddingModel): Record<string, tf.Variable> {
+export function trainableVariables(em: EmbeddingModel): Record<string, tf.Variable> {
   const vars: Record<string, tf.Variable> = {};
   for (const [k, v] of Object.entries(em.pooling.variables)) vars[`head.${k}`] = v;
   for (const [k, v] of Object.entries(em.lora?.variables ?? {})) vars[`lora.${k}`] = v;
@@ -76,7 +76,7 @@ function trainableVariables(em: EmbeddingModel): Record<string, tf.Variable> {
 }
 
 /** Triple indices of micro-batch g: consecutive slices of per-epoch seeded permutations. */
-function microBatchIndices(g: number, batchSize: number, n: number, seed: number): number[] {
+export function microBatchIndices(g: number, batchSize: number, n: number, seed: number): number[] {
   const out: number[] = [];
   const perms = new Map<number, number[]>();
   for (let i = g * batchSize; i < (g + 1) * batchSize; i++) {
@@ -85,6 +85,14 @@ function microBatchIndices(g: number, batchSize: number, n: number, seed: number
     out.push(perms.get(epoch)![i % n]!);
   }
   return out;
+}
+
+/**
+ * The tokenized (query, positive, negative) triples of a micro-batch as one left-padded batch:
+ * queries, then positives, then negatives, so one forward serves all three (fewer, larger ops).
+ */
+export function tripleBatch(seqs: readonly (readonly number[][])[], padId: number): TokenBatch {
+  return padBatch([...seqs.map((s) => s[0]!), ...seqs.map((s) => s[1]!), ...seqs.map((s) => s[2]!)], 'left', padId);
 }
 
 function fmtDuration(s: number): string {
@@ -149,8 +157,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const g = step * profile.gradAccum + m;
       const idx = microBatchIndices(g, profile.batchSize, triples.length, seed);
       const seqs = idx.map(encodeTriple);
-      // one forward over queries, positives and negatives together: fewer, larger ops
-      const batch = padBatch([...seqs.map((s) => s[0]!), ...seqs.map((s) => s[1]!), ...seqs.map((s) => s[2]!)], 'left', tok.padId);
+      const batch = tripleBatch(seqs, tok.padId);
       tokens += batch.mask.reduce((a, b) => a + b, 0);
       em.lora?.beginStep(seed * 1_000_003 + g);
       if (em.lora) em.lora.training = true;
