@@ -1,6 +1,8 @@
 // Shared test helpers: the real stories260K model through the data layer, a Python reference runner,
 // and seeded inputs run on the cpu (reference) and wasm backends.
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { projectRoot } from '../src/data/files.ts';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/index.ts';
 import { mulberry32 } from '../src/util/random.ts';
@@ -14,6 +16,10 @@ export async function stories260K(): Promise<LoadedModel> {
   cached ??= loadModel('stories260K');
   return cached;
 }
+
+/** The project's Python virtual environment (made by the set-up): torch, transformers, gguf,
+ *  sentence-transformers, mteb and the other PyPI references. */
+export const VENV_PYTHON = join(projectRoot, '.venv', 'bin', 'python');
 
 /** Run Debian's Python (scipy, sklearn, numpy) on `code`, passing `input` as JSON on stdin; returns parsed stdout JSON. */
 export function python<T = unknown>(code: string, input: unknown): T {
