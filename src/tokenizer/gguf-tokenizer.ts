@@ -1,0 +1,158 @@
+// The tokenizer a GGUF file describes in its metadata (tokenizer.ggml.*), rebuilt as the
+// tokenizer.json that @huggingface/tokenizers runs. Only byte-level BPE (tokenizer.ggml.model =
+// "gpt2") is built: the vocabulary, the merges, the control tokens (token_type 3) as special added
+// tokens and user-defined ones (4) as plain added tokens, as transformers' GGUF loader does
+// (integrations/gguf/gguf_tokenizer_mapping.py). The pre-tokenizer comes from tokenizer.ggml.pre:
+// llama.cpp's "smollm" is the GPT-2 regex after splitting off every digit (SmolLM2's own
+// tokenizer.json: Digits(individual) + ByteLevel); "gpt2"/"default" is the plain GPT-2 regex.
+import { Tokenizer as HfTokenizerImpl } from '@huggingface/tokenizers';
+import { metaBool, metaInt, metaIntArray, metaString, metaStringArray, type GgufHeader } from '../model/gguf.ts';
+import type { Tokenizer } from './tokenizer.ts';
+
+const TOKEN_TYPE_CONTROL = 3;
+const TOKEN_TYPE_USER_DEFINED = 4;
+
+/** GPT-2's bytes_to_unicode: every byte as one printable character. */
+export const BYTE_TO_CHAR: string[] = (() => {
+  const keep: number[] = [];
+  for (let b = 33; b <= 126; b++) keep.push(b);
+  for (let b = 161; b <= 172; b++) keep.push(b);
+  for (let b = 174; b <= 255; b++) keep.push(b);
+  const out = new Array<string>(256);
+  let n = 0;
+  for (let b = 0; b < 256; b++) out[b] = String.fromCodePoint(keep.includes(b) ? b : 256 + n++);
+  return out;
+})();
+const BYTE_ALPHABET = new Set(BYTE_TO_CHAR);
+
+const PRE_TOKENIZERS: Record<string, unknown> = {
+  smollm: {
+    type: 'Sequence',
+    pretokenizers: [
+      { type: 'Split', pattern: { Regex: '\\p{N}' }, behavior: 'Isolated', invert: false },
+      { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+    ],
+  },
+  gpt2: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+  default: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+};
+
+/** tokenizer.json (and tokenizer_config) equivalent of the GGUF's tokenizer metadata. */
+export function ggufTokenizerJson(h: GgufHeader): { json: Record<string, unknown>; addBos: boolean; maxTokenBytes: number } {
+  const model = metaString(h, 'tokenizer.ggml.model');
+  if (model !== 'gpt2') {
+    throw new Error(`${h.file}: tokenizer.ggml.model ${JSON.stringify(model)} is not supported (only "gpt2", byte-level BPE)`);
+  }
+  const pre = metaString(h, 'tokenizer.ggml.pre', 'default');
+  const preTokenizer = PRE_TOKENIZERS[pre];
+  if (!preTokenizer) {
+    throw new Error(`${h.file}: tokenizer.ggml.pre ${JSON.stringify(pre)} is not supported (supported: ${Object.keys(PRE_TOKENIZERS).join(', ')})`);
+  }
+  const tokens = metaStringArray(h, 'tokenizer.ggml.tokens');
+  const merges = metaStringArray(h, 'tokenizer.ggml.merges');
+  const types = h.metadata.has('tokenizer.ggml.token_type') ? metaIntArray(h, 'tokenizer.ggml.token_type') : [];
+  if (types.length !== 0 && types.length !== tokens.length) {
+    throw new Error(`${h.file}: tokenizer.ggml.token_type has ${types.length} entries but tokenizer.ggml.tokens has ${tokens.length}`);
+  }
+  const vocab: Record<string, number> = Object.create(null);
+  let maxTokenBytes = 1;
+  tokens.forEach((t, id) => {
+    // a token outside the byte alphabet (a mislabelled special) is respelled byte by byte, as transformers does
+    const spelled = [...t].every((ch) => BYTE_ALPHABET.has(ch)) ? t : [...Buffer.from(t, 'utf8')].map((b) => BYTE_TO_CHAR[b]).join('');
+    if (Object.hasOwn(vocab, spelled)) throw new Error(`${h.file}: tokenizer.ggml.tokens lists ${JSON.stringify(t)} twice (ids ${vocab[spelled]} and ${id})`);
+    vocab[spelled] = id;
+    maxTokenBytes = Math.max(maxTokenBytes, Buffer.byteLength(t, 'utf8'), spelled.length);
+  });
+  merges.forEach((m, i) => {
+    const parts = m.split(' ');
+    if (parts.length !== 2 || !Object.hasOwn(vocab, parts[0]!) || !Object.hasOwn(vocab, parts[1]!) || !Object.hasOwn(vocab, parts[0]! + parts[1]!)) {
+      throw new Error(`${h.file}: tokenizer.ggml.merges entry ${i} ${JSON.stringify(m)} is not "a b" with a, b and ab in the vocabulary`);
+    }
+  });
+  const added: Record<string, unknown>[] = [];
+  types.forEach((type, id) => {
+    const t = tokens[id]!;
+    // a control token spelled outside the byte alphabet would be a llama.cpp mislabel (transformers skips it too)
+    if (type === TOKEN_TYPE_CONTROL && [...t].every((ch) => BYTE_ALPHABET.has(ch))) {
+      added.push({ id, content: t, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
+    } else if (type === TOKEN_TYPE_USER_DEFINED) {
+      added.push({ id, content: t, single_word: false, lstrip: false, rstrip: false, normalized: false, special: false });
+    }
+  });
+  const json = {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: added,
+    normalizer: null,
+    pre_tokenizer: preTokenizer,
+    post_processor: null,
+    decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
+    model: {
+      type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: '', end_of_word_suffix: '',
+      fuse_unk: false, byte_fallback: false, ignore_merges: false, vocab, merges,
+    },
+  };
+  return { json, addBos: metaBool(h, 'tokenizer.ggml.add_bos_token', false), maxTokenBytes };
+}
+
+/** Byte-level BPE from GGUF metadata through @huggingface/tokenizers. */
+export class GgufTokenizer implements Tokenizer {
+  readonly vocabSize: number;
+  readonly bosId: number;
+  readonly eosId: number;
+  readonly padId: number;
+  /** Whether the model's own tokenizer puts BOS before a text (tokenizer.ggml.add_bos_token; SmolLM2: no). */
+  readonly addBos: boolean;
+  private readonly impl: HfTokenizerImpl;
+  private readonly maxTokenBytes: number;
+
+  constructor(h: GgufHeader) {
+    const { json, addBos, maxTokenBytes } = ggufTokenizerJson(h);
+    this.impl = new HfTokenizerImpl(json, {});
+    this.vocabSize = metaStringArray(h, 'tokenizer.ggml.tokens').length;
+    const id = (key: string, fallback?: number) => {
+      const v = metaInt(h, key, fallback);
+      if (v < 0 || v >= this.vocabSize) throw new Error(`${h.file}: ${key} ${v} is outside the vocabulary (0..${this.vocabSize - 1})`);
+      return v;
+    };
+    this.bosId = id('tokenizer.ggml.bos_token_id');
+    this.eosId = id('tokenizer.ggml.eos_token_id');
+    this.padId = id('tokenizer.ggml.padding_token_id', this.eosId);
+    this.addBos = addBos;
+    this.maxTokenBytes = maxTokenBytes;
+  }
+
+  /**
+   * With `maxTokens`, only a prefix of the text is tokenized. It ends at a cut p where text[p-1] is
+   * not whitespace and text[p] is: no pre-tokenizer chunk (GPT-2 regex, digit split) and no added
+   * token spans such a cut, so the prefix's tokens are exactly the first tokens of the whole text.
+   * Each token covers at most maxTokenBytes bytes and a UTF-16 code unit is at least one UTF-8 byte,
+   * so a prefix of maxTokens·maxTokenBytes code units already yields ≥ maxTokens tokens: the work is
+   * linear in what is kept. A text with no such cut after that point is tokenized whole.
+   */
+  encode(text: string, opts: { bos?: boolean; eos?: boolean; maxTokens?: number } = {}): number[] {
+    let part = text;
+    if (opts.maxTokens !== undefined && Number.isFinite(opts.maxTokens)) {
+      const need = Math.max(1, opts.maxTokens) * this.maxTokenBytes;
+      if (text.length > need) {
+        const cut = /\S(?=\s)/gu;
+        cut.lastIndex = need;
+        const m = cut.exec(text);
+        if (m) part = text.slice(0, m.index + m[0].length);
+      }
+    }
+    const ids = this.impl.encode(part, { add_special_tokens: false }).ids.map(Number);
+    return [...(opts.bos ? [this.bosId] : []), ...ids, ...(opts.eos ? [this.eosId] : [])];
+  }
+
+  decode(tokens: readonly number[]): string {
+    return this.impl.decode([...tokens], { skip_special_tokens: true });
+  }
+
+  tokenBytes(prev: number, token: number): Uint8Array {
+    // the difference of two decodes keeps multi-byte characters split across tokens intact
+    const before = prev >= 0 ? this.decode([prev]) : '';
+    return Buffer.from(this.decode(prev >= 0 ? [prev, token] : [token]).slice(before.length));
+  }
+}
