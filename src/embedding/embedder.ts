@@ -33,8 +33,8 @@ export function embeddingTokens(tok: Tokenizer, text: string, maxLen: number, in
   if (!lengths) instructionLengths.set(tok, (lengths = new Map()));
   let extra = lengths.get(instruction);
   if (extra === undefined) lengths.set(instruction, (extra = instruction ? tok.encode(instruction).length : 0));
-  const body = tok.encode(instruction + text);
   const keep = Math.max(1, Math.min(maxLen - 2 + extra, contextLen - 2));
+  const body = tok.encode(instruction + text, { maxTokens: keep }); // stops reading once `keep` are known
   return [tok.bosId, ...body.slice(0, keep), tok.eosId];
 }
 
