@@ -114,7 +114,7 @@ async function child(backend: string, parts: string[], designNames: string[], pl
   const base = await loadModel('stories260K');
   const { triples } = await loadTrainingTriples({ sources: TRIPLE_SOURCES, evaluationTexts: [] });
   const profile = profileByName('quick');
-  const designs = designNames.map(designByName);
+  const designs = designNames.map((n) => designByName(n));
   const result: ChildResult = {
     backend: { name: info.name, description: describeBackend(info), adapter: info.adapter },
     tfjsVersion: tf.version.tfjs,

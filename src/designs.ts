@@ -1,6 +1,11 @@
 // The designs of the study as data: which pooling, which attention, which layers feed the pooling.
 // m1–m5 are the paper's Models 1–5; m6 is NV-Embed's latent attention; base-* embed with the
-// untrained base model (reference rows).
+// untrained base model (reference rows). A notebook cell can add its own design (registerDesign in
+// src/pooling/user-pooling.ts); its record carries its pooling's source, so the trainer writes it into
+// the run's config.json and every later stage rebuilds it from the run folder alone. This file loads
+// no TensorFlow.js (the eval command's parent process must stay free of it).
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AttentionMode } from './model/decoder.ts';
 
 export interface Design {
@@ -11,6 +16,14 @@ export interface Design {
   /** fine-tuned (false: the base model used zero-shot) */
   trained: boolean;
   description: string;
+  /** a user design's pooling, as source, so that any process can rebuild it (absent for built-in poolings) */
+  userPooling?: UserPoolingSource;
+}
+
+export interface UserPoolingSource {
+  description: string;
+  /** source text of the factory's `create(model, options, seed)`; may use `tf` and src/pooling's helpers */
+  create: string;
 }
 
 const d = (name: string, pooling: string, attention: AttentionMode, layers: 'last' | 'all', trained: boolean, description: string): Design =>
@@ -29,14 +42,60 @@ export const DESIGNS: Record<string, Design> = {
 
 export const TRAINED_DESIGNS = Object.values(DESIGNS).filter((x) => x.trained).map((x) => x.name);
 
-export function designByName(name: string): Design {
-  const found = DESIGNS[name];
-  if (!found) throw new Error(`unknown design '${name}'; valid: ${Object.keys(DESIGNS).join(', ')}`);
-  return found;
+/** Designs added in this process (registerDesign from a notebook cell). */
+const USER_DESIGNS = new Map<string, Design>();
+
+/** Add (or replace) a user design in this process. The built-in names are reserved. */
+export function addUserDesign(design: Design): void {
+  if (DESIGNS[design.name]) throw new Error(`design '${design.name}' is built in (${Object.keys(DESIGNS).join(', ')}): give your design another name, e.g. m7`);
+  if (!/^[A-Za-z0-9][\w.-]*$/.test(design.name) || design.name === 'use-lite' || design.name === 'all') {
+    throw new Error(`design name '${design.name}' is not usable: letters, digits, '_', '-' and '.' (it names a folder and a results file), not 'all' or 'use-lite'`);
+  }
+  USER_DESIGNS.set(design.name, design);
 }
 
-/** `all` → every trained design; otherwise a comma-separated list, each checked. */
-export function parseDesignList(spec: string): Design[] {
-  if (spec === 'all') return TRAINED_DESIGNS.map(designByName);
-  return spec.split(',').map((s) => designByName(s.trim()));
+export function userDesigns(): Design[] {
+  return [...USER_DESIGNS.values()];
 }
+
+/** Where a user design's definition is written before training: `<runDir>/designs/<name>.json`. */
+export const designDefinitionFile = (runDir: string, name: string): string => join(runDir, 'designs', `${name}.json`);
+
+function readJson(file: string): unknown {
+  try { return JSON.parse(readFileSync(file, 'utf8')); } catch (e) { throw new Error(`${file}: cannot read it as JSON (${(e as Error).message})`); }
+}
+
+/** A design record read from a file, checked enough that a broken file is named. */
+function designFromFile(file: string, name: string, record: unknown): Design {
+  const d = record as Partial<Design> | undefined;
+  if (!d || typeof d !== 'object' || d.name !== name || typeof d.pooling !== 'string' || (d.attention !== 'causal' && d.attention !== 'bidirectional')) {
+    throw new Error(`${file}: no valid record of design '${name}' (name, pooling, attention)`);
+  }
+  return { layers: 'last', trained: true, description: '', ...d } as Design;
+}
+
+/**
+ * A design by name: built in, added in this process, or recorded in the run folder — the design
+ * written into `<runDir>/<name>/final/config.json` by training, else the definition in
+ * `<runDir>/designs/<name>.json` (written before training).
+ */
+export function designByName(name: string, runDir?: string): Design {
+  const found = DESIGNS[name] ?? USER_DESIGNS.get(name);
+  if (found) return found;
+  if (runDir) {
+    const config = join(runDir, name, 'final', 'config.json');
+    if (existsSync(config)) return designFromFile(config, name, (readJson(config) as { design?: unknown }).design);
+    const def = designDefinitionFile(runDir, name);
+    if (existsSync(def)) return designFromFile(def, name, readJson(def));
+  }
+  const user = USER_DESIGNS.size ? `, ${[...USER_DESIGNS.keys()].join(', ')}` : '';
+  throw new Error(`unknown design '${name}'; valid: ${Object.keys(DESIGNS).join(', ')}${user}` +
+    (runDir ? ` (and none is recorded in ${runDir}: neither ${join(runDir, name, 'final', 'config.json')} nor ${designDefinitionFile(runDir, name)})` : ''));
+}
+
+/** `all` → every trained built-in design; otherwise a comma-separated list, each checked (user designs found through `runDir`). */
+export function parseDesignList(spec: string, runDir?: string): Design[] {
+  if (spec === 'all') return TRAINED_DESIGNS.map((n) => designByName(n));
+  return spec.split(',').map((s) => designByName(s.trim(), runDir));
+}
+

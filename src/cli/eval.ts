@@ -12,6 +12,7 @@ import { intOption, parseArgs, required, UsageError } from './args.ts';
 import { DESIGNS } from '../designs.ts';
 import { resolveDesigns } from '../eval/sentence-encoder.ts';
 import { resolveTasks } from '../eval/runner.ts';
+import { evalPolicyByName, type InstructionPolicy } from '../eval/instruction-policy.ts';
 // Nothing imported here loads TensorFlow.js (src/training/* does): a --child use-lite process must
 // stay free of it.
 
@@ -29,13 +30,15 @@ export async function run(argv: string[]): Promise<number> {
     'batch-size': { help: "texts per encoder batch (default: the profile's encodeBatchSize)" },
     model: { help: "base model of base-* designs (default: the profile's)" },
     'max-len': { help: "max tokens of base-* designs (default: the profile's maxLen)" },
+    instructions: { help: "where task instructions go at evaluation: authors | e5 | none (default: the profile's; src/eval/instruction-policy.ts)" },
+    'train-instructions': { help: 'internal: the training-side instruction setting to record (none | queries)' },
     child: { flag: true, help: 'internal: evaluate the one design here, every option given' },
   }, cmd);
   if (args.positionals.length) throw new UsageError(`${cmd}: unexpected argument '${args.positionals[0]}'`);
   const runDir = required(args, 'run', cmd);
   let designs: string[], tasks: ReturnType<typeof resolveTasks>;
   try {
-    designs = resolveDesigns(args.options.designs!);
+    designs = resolveDesigns(args.options.designs!, runDir);
     tasks = resolveTasks(args.options.tasks!);
   } catch (e) { throw new UsageError(`${cmd}: ${(e as Error).message}`); }
   const positive = (name: string): number | undefined => {
@@ -48,10 +51,14 @@ export async function run(argv: string[]): Promise<number> {
 
   if (args.flags.child) {
     if (designs.length !== 1) throw new UsageError(`${cmd}: --child evaluates exactly one design`);
-    if (given.batchSize === undefined || given.maxLen === undefined || given.model === undefined || (!limitAll && given.limit === undefined)) {
-      throw new UsageError(`${cmd}: --child needs --limit, --batch-size, --max-len and --model`);
+    if (given.batchSize === undefined || given.maxLen === undefined || given.model === undefined || (!limitAll && given.limit === undefined)
+      || !args.options.instructions || !args.options['train-instructions']) {
+      throw new UsageError(`${cmd}: --child needs --limit, --batch-size, --max-len, --model, --instructions and --train-instructions`);
     }
-    return evalOne(designs[0]!, { runDir, tasks, limit: given.limit, profile: args.options.profile!, batchSize: given.batchSize, maxLen: given.maxLen, model: given.model });
+    const train = args.options['train-instructions'];
+    if (train !== 'none' && train !== 'queries') throw new UsageError(`${cmd}: --train-instructions must be none or queries, got '${train}'`);
+    const instructionPolicy = { train, eval: evalPolicyByName(args.options.instructions) } as const;
+    return evalOne(designs[0]!, { runDir, tasks, limit: given.limit, profile: args.options.profile!, batchSize: given.batchSize, maxLen: given.maxLen, model: given.model, instructionPolicy });
   }
 
   // The profile supplies the defaults. (profiles.ts loads TensorFlow.js: imported only here.)
@@ -61,17 +68,20 @@ export async function run(argv: string[]): Promise<number> {
   const batchSize = given.batchSize ?? profile.encodeBatchSize;
   const maxLen = given.maxLen ?? profile.maxLen;
   const model = given.model ?? profile.model;
+  let instructionPolicy: InstructionPolicy;
+  try { instructionPolicy = { train: profile.instructions.train, eval: evalPolicyByName(args.options.instructions ?? profile.instructions.eval) }; }
+  catch (e) { throw new UsageError(`${cmd}: --instructions: ${(e as Error).message}`); }
 
   // Every missing checkpoint is reported before any work starts.
   const configOf = (d: string) => join(runDir, d, 'final', 'config.json');
-  const missing = designs.filter((d) => DESIGNS[d]?.trained && !existsSync(configOf(d)));
+  const missing = designs.filter((d) => (DESIGNS[d]?.trained ?? d !== 'use-lite') && !existsSync(configOf(d)));
   if (missing.length) {
     throw new Error(missing.map((d) => `design '${d}' has no final checkpoint: ${configOf(d)} does not exist (train it first)`).join('\n'));
   }
 
   // One design of ours runs here; use-lite and several designs run in child processes.
   if (designs.length === 1 && designs[0] !== 'use-lite') {
-    return evalOne(designs[0]!, { runDir, tasks, limit, profile: profile.name, batchSize, maxLen, model });
+    return evalOne(designs[0]!, { runDir, tasks, limit, profile: profile.name, batchSize, maxLen, model, instructionPolicy });
   }
   // use-lite encodes ~6× slower than a decoder design (47 vs ~290 texts/s in a quick run): started
   // first, it runs beside the others instead of alone at the end (quick, 9 designs: 1264 → 1051 s).
@@ -81,7 +91,7 @@ export async function run(argv: string[]): Promise<number> {
     for (let d = queue.shift(); d; d = queue.shift()) {
       const code = await runChild(['eval', '--child', '--run', runDir, '--designs', d, '--tasks', tasks.map((t) => t.name).join(','),
         '--limit', limit === undefined ? 'all' : String(limit), '--profile', profile.name, '--batch-size', String(batchSize),
-        '--max-len', String(maxLen), '--model', model]);
+        '--max-len', String(maxLen), '--model', model, '--instructions', instructionPolicy.eval, '--train-instructions', instructionPolicy.train]);
       if (code !== 0) failures.push(`${d} (exit ${code})`);
     }
   };
@@ -100,8 +110,8 @@ function runChild(argv: string[]): Promise<number> {
   });
 }
 
-async function evalOne(design: string, o: { runDir: string; tasks: ReturnType<typeof resolveTasks>; limit?: number; profile: string; batchSize: number; maxLen: number; model: string }): Promise<number> {
+async function evalOne(design: string, o: { runDir: string; tasks: ReturnType<typeof resolveTasks>; limit?: number; profile: string; batchSize: number; maxLen: number; model: string; instructionPolicy: InstructionPolicy }): Promise<number> {
   const { evaluateDesign } = await import('../eval/runner.ts');
-  await evaluateDesign({ runDir: o.runDir, design, tasks: o.tasks, limit: o.limit, profile: o.profile, batchSize: o.batchSize, maxLen: o.maxLen, model: o.model });
+  await evaluateDesign({ runDir: o.runDir, design, tasks: o.tasks, limit: o.limit, profile: o.profile, batchSize: o.batchSize, maxLen: o.maxLen, model: o.model, instructionPolicy: o.instructionPolicy });
   return 0;
 }

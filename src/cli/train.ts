@@ -16,11 +16,12 @@ export async function run(argv: string[]): Promise<number> {
     resume: { flag: true }, jobs: { default: '2' }, steps: {},
     model: { help: 'base model: a known name or a Hugging Face / llama2.c path (default: the profile\'s)' },
   }, 'train');
-  const designs = parseDesignList(args.options.design!);
+  const out = required(args, 'out', 'train');
+  // a user design (registered in a notebook) is found through the definition in <out>/designs/
+  const designs = parseDesignList(args.options.design!, out);
   const profile = { ...profileByName(args.options.profile!) };
   if (args.options.model) profile.model = args.options.model;
   const seed = intOption(args, 'seed', 'train')!;
-  const out = required(args, 'out', 'train');
   const jobs = intOption(args, 'jobs', 'train')!;
   const steps = intOption(args, 'steps', 'train');
   await runTriples(out, profile, log); // once, before any worker starts
@@ -58,7 +59,7 @@ async function trainOne(design: string, profile: Profile, seed: number, out: str
   await initBackend();
   const base = await loadModel(profile.model);
   const triples = await runTriples(out, profile, log);
-  const r = await train({ design: designByName(design), profile, seed, runDir: out, base, triples, resume, steps });
+  const r = await train({ design: designByName(design, out), profile, seed, runDir: out, base, triples, resume, steps });
   log(`[train ${design}] done: ${r.steps} steps in ${r.seconds.toFixed(1)} s, ${r.tokensPerSecond.toFixed(0)} tokens/s, final loss ${r.finalLoss.toFixed(4)}${r.resumedFrom !== null ? ` (resumed from step ${r.resumedFrom})` : ''}`);
   return 0;
 }

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { designByName } from '../designs.ts';
 import { loadModel, type LoadedModel } from '../model/load.ts';
-import { createPooling } from '../pooling/index.ts';
+import { createDesignPooling, createPooling } from '../pooling/index.ts';
 import { Lora } from '../training/lora.ts';
 import { trainableDecoder } from '../training/full-finetune.ts';
 import { assignTensors, finalDir, loadVerifiedTensors } from '../training/checkpoint.ts';
@@ -12,7 +12,8 @@ import type { RunConfig } from '../training/trainer.ts';
 import type { EmbeddingModel } from './embedder.ts';
 
 export async function loadEmbeddingModel(runDir: string | undefined, designName: string, opts: { base?: LoadedModel; model?: string; maxLen?: number } = {}): Promise<EmbeddingModel> {
-  const design = designByName(designName);
+  // built in, or recorded in the run folder (a design registered from a notebook cell)
+  let design = designByName(designName, runDir);
   if (!design.trained) {
     const base = opts.base ?? (await loadModel(opts.model ?? 'stories260K'));
     return { ...base, design, pooling: createPooling(design.pooling, base.model.config), maxLen: opts.maxLen ?? 128 };
@@ -23,7 +24,9 @@ export async function loadEmbeddingModel(runDir: string | undefined, designName:
   if (!existsSync(configFile)) throw new Error(`${configFile} does not exist: design '${designName}' has no final checkpoint in ${runDir} (train it first)`);
   const config = JSON.parse(readFileSync(configFile, 'utf8')) as RunConfig;
   const base = opts.base ?? (await loadModel(config.model));
-  const pooling = createPooling(config.pooling.name, base.model.config, config.pooling.options, config.seed * 1000 + 1);
+  // the design as trained is the one written into config.json (with a user pooling's source)
+  if (config.design?.name === designName) design = config.design;
+  const pooling = createDesignPooling({ ...design, pooling: config.pooling.name }, base.model.config, config.pooling.options, config.seed * 1000 + 1);
   const fileSha = (name: string) => {
     const sha = config.files[name];
     if (!sha) throw new Error(`${configFile}: no sha256 recorded for ${name}`);

@@ -40,7 +40,7 @@ export async function openDesignEncoder(name: string, opts: OpenEncoderOptions =
   if ((globalThis as { __paUseLiteLoaded?: boolean }).__paUseLiteLoaded) {
     throw new Error(`design '${name}' cannot run in a process that loaded use-lite (it bundles another TensorFlow.js); run each design in its own process (eval CLI does)`);
   }
-  const design = designByName(name);
+  const design = designByName(name, opts.runDir);
   await initBackend();
   const backend = backendName() ?? 'unknown';
   let identity: Record<string, unknown>;

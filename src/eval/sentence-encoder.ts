@@ -2,7 +2,7 @@
 // decides the vectors (model files, design, checkpoint, max length, backend) so cached vectors are
 // reused only for the very same encoder. Our decoder designs and the outside USE-lite row both fit.
 import { createHash } from 'node:crypto';
-import { DESIGNS, TRAINED_DESIGNS } from '../designs.ts';
+import { DESIGNS, TRAINED_DESIGNS, designByName } from '../designs.ts';
 
 export interface EncodeResult {
   vectors: Float32Array[];
@@ -11,7 +11,7 @@ export interface EncodeResult {
 }
 
 export interface SentenceEncoder {
-  /** The design name as it appears in results (`m1`, `base-mean`, `use-lite`). */
+  /** The design name as it appears in results (`m1`, `base-mean`, `use-lite`, `minilm`). */
   name: string;
   /** Everything besides text and instruction that decides the vectors; hashed into the cache key. */
   identity: Record<string, unknown>;
@@ -26,18 +26,24 @@ export interface SentenceEncoder {
 }
 
 /** Outside reference encoders, beside the decoder designs of src/designs.ts. */
-export const OUTSIDE_ENCODERS = ['use-lite'] as const;
+export const OUTSIDE_ENCODERS = ['use-lite', 'minilm'] as const;
 
 /** Every name `eval --designs` accepts, `all` aside. */
 export const EVAL_DESIGNS: readonly string[] = [...Object.keys(DESIGNS), ...OUTSIDE_ENCODERS];
 
-/** `all` → the trained designs m1…m6; otherwise a comma-separated list of EVAL_DESIGNS, each checked. */
-export function resolveDesigns(spec: string): string[] {
+/** A name of EVAL_DESIGNS, or a user design recorded in `runDir` (see designByName). */
+function knownDesign(name: string, runDir?: string): boolean {
+  if (EVAL_DESIGNS.includes(name)) return true;
+  try { designByName(name, runDir); return true; } catch { return false; }
+}
+
+/** `all` → the trained designs m1…m6; otherwise a comma-separated list of EVAL_DESIGNS (or user designs recorded in `runDir`), each checked. */
+export function resolveDesigns(spec: string, runDir?: string): string[] {
   // `all` stands for every trained design, alone or in a list (`all,base-mean`)
   const names = spec.split(',').map((s) => s.trim()).filter((s) => s !== '').flatMap((s) => (s === 'all' ? [...TRAINED_DESIGNS] : [s]));
   if (names.length === 0) throw new Error(`--designs is empty; valid: all, ${EVAL_DESIGNS.join(', ')}`);
   for (const n of names) {
-    if (!EVAL_DESIGNS.includes(n)) throw new Error(`unknown design '${n}'; valid: all, ${EVAL_DESIGNS.join(', ')}`);
+    if (!knownDesign(n, runDir)) throw new Error(`unknown design '${n}'; valid: all, ${EVAL_DESIGNS.join(', ')}${runDir ? `, or a design trained in ${runDir}` : ''}`);
   }
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) throw new Error(`design '${dup}' is listed twice in --designs`);
@@ -68,6 +74,7 @@ export interface OpenEncoderOptions {
  *  its own TensorFlow.js and must not share a process with ours (see use-lite.ts). */
 export async function openEncoder(name: string, opts: OpenEncoderOptions = {}): Promise<SentenceEncoder> {
   if (name === 'use-lite') return (await import('./use-lite.ts')).openUseLite({ batchSize: opts.batchSize });
-  if (!(name in DESIGNS)) throw new Error(`unknown design '${name}'; valid: ${EVAL_DESIGNS.join(', ')}`);
+  if (name === 'minilm') return (await import('./minilm.ts')).openMinilm({ batchSize: opts.batchSize });
+  if (!knownDesign(name, opts.runDir)) throw new Error(`unknown design '${name}'; valid: ${EVAL_DESIGNS.join(', ')}${opts.runDir ? `, or a design trained in ${opts.runDir}` : ''}`);
   return (await import('./design-encoder.ts')).openDesignEncoder(name, opts);
 }

@@ -1,8 +1,15 @@
 // Reading figure inputs from a run folder. Only files with a documented format: the trainer's
 // `<run>/<design>/loss.jsonl` ({step, loss, ...} per line).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LossCurve, LossPoint } from './loss-curves.ts';
+import { designOrder } from '../report/analysis.ts';
+
+/** The designs trained in a seed folder (those with `<design>/<file>`), m1…m6 first, then user designs. */
+export function trainedDesignsIn(seedDir: string, file = 'loss.jsonl'): string[] {
+  if (!existsSync(seedDir)) return [];
+  return readdirSync(seedDir).filter((d) => existsSync(join(seedDir, d, file))).sort(designOrder);
+}
 
 /** Parse a loss.jsonl file; a malformed line is an error naming file and line. */
 export function readLossJsonl(file: string): LossPoint[] {

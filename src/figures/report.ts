@@ -11,7 +11,7 @@ import {
 import type { Stats } from '../report/analysis.ts';
 import { studentTCdf } from '../stats/special.ts';
 import { writeJsonAtomic } from '../training/checkpoint.ts';
-import { TRAINED_DESIGNS } from '../designs.ts';
+import { trainedDesignsIn } from './inputs.ts';
 
 export interface ReportFigureData {
   loss: ReturnType<typeof readLossCurves>;
@@ -84,7 +84,8 @@ async function layerAnalysis(seedDir: string, limit: number): Promise<{ spearman
   const { loadEmbeddingModel } = await import('../embedding/load-run.ts');
   const { layerwiseSTS, layerEmbeddingNorms } = await import('../eval/layer-analysis.ts');
   const { taskByName } = await import('../eval/tasks/index.ts');
-  await initBackend();
+  // an informational line on stdout: in a notebook, stderr shows as a pink error box
+  console.log(`[backend] ${await initBackend({ quiet: true })}`);
   const base = await loadModel('stories260K');
   const { pairs } = (await taskByName('STSBenchmark').load({ limit })) as { pairs: import('../eval/tasks/types.ts').StsPair[] };
   const spearman: LayerSeries[] = [];
@@ -92,8 +93,7 @@ async function layerAnalysis(seedDir: string, limit: number): Promise<{ spearman
   const baseEm = await loadEmbeddingModel(undefined, 'base-mean', { base, maxLen: 128 });
   const b = await layerwiseSTS(baseEm, pairs);
   spearman.push({ name: 'base (mean)', design: 'base-mean', layers: b.map((x) => x.layer), spearman: b.map((x) => x.spearman), dash: 'dash' });
-  for (const design of TRAINED_DESIGNS) {
-    if (!existsSync(join(seedDir, design, 'final', 'config.json'))) continue;
+  for (const design of trainedDesignsIn(seedDir, join('final', 'config.json'))) {
     const em = await loadEmbeddingModel(seedDir, design, { base });
     const s = await layerwiseSTS(em, pairs);
     spearman.push({ name: `${design} (fine-tuned, mean)`, design, layers: s.map((x) => x.layer), spearman: s.map((x) => x.spearman) });
@@ -108,7 +108,7 @@ export async function writeReportFigures(runDir: string, opts: { layerPairs?: nu
   if (!existsSync(statsFile)) throw new Error(`${statsFile} does not exist: run 'compare --run ${runDir}' first`);
   const stats = JSON.parse(readFileSync(statsFile, 'utf8')) as Stats;
   const firstSeed = seedDirs(runDir)[0]!;
-  const trained = TRAINED_DESIGNS.filter((d) => existsSync(join(firstSeed, d, 'loss.jsonl')));
+  const trained = trainedDesignsIn(firstSeed);
   const { scores, method } = categoryIntervals(stats);
   const layers = await layerAnalysis(firstSeed, opts.layerPairs ?? 500);
   const data: ReportFigureData = {

@@ -4,4 +4,6 @@ export { notebookContext, projectRoot, NOTEBOOK_PROFILES, type NotebookContext, 
 export { show, showTable, tableHtml, figureHtml, plotlyLibraryHtml, type TableOptions, reembedPlotly, escapeHtml } from './show.ts';
 export { displayHtml, displayMarkdown, kernelDisplay } from './display.ts';
 export { environmentInfo, installedVersion, type EnvironmentInfo } from './environment.ts';
-export { seedDir, runCli, trainState, ensureTrained, evalState, ensureEvaluated, runCompare, REFERENCE_ROWS, type TrainState, type EvalState, type StageOptions, type StageRow, type ProfileLike } from './stages.ts';
+export { configure, checkKernel, underTslab, configurationLine, type Configured } from './configure.ts';
+export { registerDesign, type DesignSpec } from '../pooling/index.ts';
+export { seedDir, runCli, trainState, ensureTrained, evalState, ensureEvaluated, runCompare, studyDesigns, REFERENCE_ROWS, type TrainState, type EvalState, type StageOptions, type StageRow, type ProfileLike } from './stages.ts';

@@ -6,9 +6,12 @@
 // come, which a notebook shows live.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from './context.ts';
+import { designByName, designDefinitionFile, TRAINED_DESIGNS, type Design } from '../designs.ts';
+import { designOrder } from '../report/analysis.ts';
+import { writeFileAtomic } from '../io/atomic.ts';
 
 /** Where a seed's designs and results live. */
 export const seedDir = (runDir: string, seed: number): string => join(runDir, `seed-${seed}`);
@@ -45,23 +48,66 @@ export function runCli(argv: string[], log: (line: string) => void = (l) => cons
   });
 }
 
-export type TrainState = 'trained' | 'missing' | 'partial' | 'other-profile';
+export type TrainState = 'trained' | 'missing' | 'partial' | 'other-profile' | 'other-design';
 
-/** Whether `<seedDir>/<design>/final/` holds this profile's finished training. */
+/** The design as this process knows it (built in or registered here), or null. */
+function knownDesign(name: string): Design | null {
+  try { return designByName(name); } catch { return null; }
+}
+
+/** What decides a design's vectors besides its weights: pooling (and its source), attention. */
+const designKey = (d: Partial<Design> | undefined) => JSON.stringify([d?.pooling, d?.attention, d?.userPooling?.create ?? null]);
+
+/**
+ * Whether `<seedDir>/<design>/final/` holds this profile's finished training of the design as it is
+ * defined now ('other-design': a notebook redefined the design's pooling since).
+ */
 export function trainState(dir: string, design: string, profile: ProfileLike): TrainState {
   const config = join(dir, design, 'final', 'config.json');
+  const now = knownDesign(design);
   if (existsSync(config)) {
-    const c = JSON.parse(readFileSync(config, 'utf8')) as { profile?: string; steps?: number };
+    const c = JSON.parse(readFileSync(config, 'utf8')) as { profile?: string; steps?: number; design?: Design };
+    if (now && c.design && designKey(c.design) !== designKey(now)) return 'other-design';
     return c.profile === profile.name && c.steps === profile.steps ? 'trained' : 'other-profile';
   }
   return existsSync(join(dir, design, 'checkpoint', 'state.json')) ? 'partial' : 'missing';
 }
 
-/** A checkpoint may be resumed only when it was written by the same profile. */
+/** A checkpoint may be resumed only when it was written by the same profile, for the design as defined now. */
 function resumable(dir: string, design: string, profile: ProfileLike): boolean {
   const state = join(dir, design, 'checkpoint', 'state.json');
   if (!existsSync(state)) return true;
+  if (trainState(dir, design, profile) === 'other-design') return false;
+  const def = designDefinitionFile(dir, design);
+  const now = knownDesign(design);
+  // the definition the checkpoint was trained from (user designs): a redefined pooling starts afresh
+  if (now?.userPooling && existsSync(def) && designKey(JSON.parse(readFileSync(def, 'utf8')) as Design) !== designKey(now)) return false;
   return (JSON.parse(readFileSync(state, 'utf8')) as { profile?: string }).profile === profile.name;
+}
+
+/**
+ * A design trained afresh loses its old checkpoint, final weights and results first, so a run that
+ * fails leaves nothing of the previous definition behind to be compared as if it were this one.
+ */
+function clearDesign(dir: string, design: string): void {
+  for (const p of [join(dir, design, 'final'), join(dir, design, 'checkpoint'), join(dir, design, 'loss.jsonl'), join(dir, 'results', `${design}.json`)]) rmSync(p, { recursive: true, force: true });
+}
+
+/**
+ * The designs of a run: m1…m6, then every other trained design found in its seed folders (user
+ * designs from 07-new-pooling), in study order. `05-compare` and `06-figures` use this list, so a
+ * new design joins the statistics and figures once it is trained and evaluated in the run.
+ */
+export function studyDesigns(runDir: string): string[] {
+  const extra = new Set<string>();
+  const seeds = existsSync(runDir) ? readdirSync(runDir).filter((f) => /^seed-\d+$/.test(f)) : [];
+  for (const s of seeds) {
+    const dir = join(runDir, s);
+    for (const d of readdirSync(dir)) {
+      if (!TRAINED_DESIGNS.includes(d) && existsSync(join(dir, d, 'final', 'config.json'))) extra.add(d);
+    }
+  }
+  return [...TRAINED_DESIGNS, ...[...extra].sort(designOrder)];
 }
 
 export interface StageOptions {
@@ -87,9 +133,16 @@ export async function ensureTrained(designs: readonly string[], o: StageOptions)
     const resume = todo.filter((s) => resumable(dir, s.design, o.profile)).map((s) => s.design);
     const fresh = todo.filter((s) => !resume.includes(s.design)).map((s) => s.design);
     const action = (s: { design: string; state: TrainState }) =>
-      s.state === 'trained' ? 'skipped' : s.state === 'missing' ? 'trained' : resume.includes(s.design) ? 'resumed from its checkpoint' : 'trained again (the old run had another profile)';
+      s.state === 'trained' ? 'skipped' : s.state === 'missing' ? 'trained' : resume.includes(s.design) ? 'resumed from its checkpoint'
+        : `trained again (the old run had ${s.state === 'other-design' ? 'another definition of the design' : 'another profile'})`;
     for (const s of states) rows.push({ seed, design: s.design, before: s.state, action: action(s) });
     if (todo.length === 0) { log(`seed ${seed}: ${designs.join(', ')} already trained with profile ${o.profile.name}`); continue; }
+    for (const d of fresh) clearDesign(dir, d);
+    // a user design reaches the train command (a child process) through its definition file
+    for (const s of todo) {
+      const d = knownDesign(s.design);
+      if (d?.userPooling) writeFileAtomic(designDefinitionFile(dir, d.name), JSON.stringify(d, null, 1) + '\n');
+    }
     const base = ['train', '--profile', o.profile.name, '--seed', String(seed), '--out', dir, '--jobs', String(o.jobs ?? 2)];
     if (resume.length) await runCli([...base, '--design', resume.join(','), '--resume'], log);
     if (fresh.length) await runCli([...base, '--design', fresh.join(',')], log);

@@ -5,4 +5,5 @@ export { meanPooling } from './mean.ts';
 export { lastLayerTrainablePooling } from './last-layer-trainable.ts';
 export { multiLayerTrainablePooling } from './multi-layer-trainable.ts';
 export { latentAttentionPooling } from './latent-attention.ts';
+export { registerDesign, checkPoolingOutput, createDesignPooling, type DesignSpec } from './user-pooling.ts';
 export { defaultHeadSizes, type HeadSizes } from './head-sizes.ts';

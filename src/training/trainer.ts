@@ -13,7 +13,7 @@ import { Lora } from './lora.ts';
 import { trainableDecoder } from './full-finetune.ts';
 import type { Profile } from './profiles.ts';
 import { assignTensors, checkpointDir, ensureDir, finalDir, loadVerifiedTensors, saveTensors, writeJsonAtomic } from './checkpoint.ts';
-import { createPooling } from '../pooling/index.ts';
+import { createDesignPooling } from '../pooling/index.ts';
 import type { Design } from '../designs.ts';
 import type { LoadedModel } from '../model/load.ts';
 import type { Triple } from '../data/training-triples.ts';
@@ -61,7 +61,7 @@ export interface RunConfig {
 
 /** The trainable parts of a design on a base model: LoRA adapters (or the decoder) and the head. */
 export function buildEmbeddingModel(base: LoadedModel, design: Design, profile: Profile, seed: number): EmbeddingModel {
-  const pooling = createPooling(design.pooling, base.model.config, profile.head, seed * 1000 + 1);
+  const pooling = createDesignPooling(design, base.model.config, profile.head, seed * 1000 + 1);
   const lora = design.trained && profile.finetune === 'lora' ? new Lora(base.model, profile.lora, seed * 1000 + 2) : undefined;
   const full = design.trained && profile.finetune === 'full' ? trainableDecoder(base.model) : undefined;
   return { model: full?.model ?? base.model, tokenizer: base.tokenizer, design, pooling, lora, maxLen: profile.maxLen, decoderVariables: full?.variables };
@@ -142,7 +142,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const tokenized = new Map<number, number[][]>();
   const encodeTriple = (i: number) => {
     let seqs = tokenized.get(i);
-    if (!seqs) tokenized.set(i, (seqs = [triples[i]!.query, triples[i]!.positive, triples[i]!.negative].map((s) => embeddingTokens(tok, s, profile.maxLen))));
+    // a triple's instruction (if its run instructs training queries) goes on the query only
+    if (!seqs) tokenized.set(i, (seqs = [triples[i]!.query, triples[i]!.positive, triples[i]!.negative].map((s, j) => embeddingTokens(tok, s, profile.maxLen, j === 0 ? triples[i]!.instruction ?? '' : ''))));
     return seqs;
   };
   const t0 = Date.now();

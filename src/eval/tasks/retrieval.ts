@@ -1,7 +1,7 @@
 // Retrieval tasks: rank the whole corpus for each query, scored by nDCG@10. Cranfield.
 import { readDataFile } from '../../data/files.ts';
 import { countCrlf, DataFormatError, decodeUtf8, splitLines } from '../../data/text.ts';
-import { spread } from './sampling.ts';
+import { distractorCount, largestSampleWithin, spread, TEXTS_PER_LIMITED_ITEM } from './sampling.ts';
 import type { Quirks, RetrievalTask, RetrievalText } from './types.ts';
 
 export interface SmartRecord {
@@ -123,6 +123,27 @@ export function parseCranfieldQrels(
   return { qrels, quirks: { codeMinus1Dropped } };
 }
 
+/**
+ * A limited retrieval task. With `limit` at least the number of queries (quick): every query, and
+ * the corpus cut to the documents they judge plus `limit` evenly spaced others. With fewer (smoke):
+ * evenly spaced queries, as many as fit in TEXTS_PER_LIMITED_ITEM × limit texts together with the
+ * documents they judge and `distractorCount(limit)` evenly spaced distractors — what the sample
+ * needs, never the whole corpus; the same for every design and reference row.
+ */
+export function limitRetrieval(corpus: RetrievalText[], queries: RetrievalText[], qrels: Map<string, Map<string, number>>, limit: number): { corpus: RetrievalText[]; queries: RetrievalText[]; qrels: Map<string, Map<string, number>> } {
+  const judged = (qs: RetrievalText[]) => new Map(qs.filter((x) => qrels.has(x.id)).map((x) => [x.id, qrels.get(x.id)!] as const));
+  const cut = (qs: RetrievalText[], distractors: number) => {
+    const kept = judged(qs);
+    const keep = new Set(spread(corpus, distractors).map((x) => x.id));
+    for (const m of kept.values()) for (const id of m.keys()) keep.add(id);
+    return { corpus: corpus.filter((x) => keep.has(x.id)), queries: qs, qrels: kept };
+  };
+  if (limit >= queries.length) return cut(queries.slice(), limit);
+  const distractors = distractorCount(limit);
+  const sample = largestSampleWithin(queries, limit, TEXTS_PER_LIMITED_ITEM * limit, (qs) => { const c = cut(qs, distractors); return c.queries.length + c.corpus.length; });
+  return cut(sample, distractors);
+}
+
 export const Cranfield: RetrievalTask = {
   name: 'Cranfield', category: 'Retrieval', mainScore: 'ndcg_at_10', instructed: 'queries',
   instruction: 'Given a question about aeronautics, retrieve the abstracts of papers that answer it',
@@ -135,13 +156,7 @@ export const Cranfield: RetrievalTask = {
     const r = parseCranfieldQrels(await readDataFile(files[2]!), files[2]!, q.queries.length, d.corpus.length);
     const quirks = { ...d.quirks, ...q.quirks, ...r.quirks };
     if (opts?.limit === undefined) return { corpus: d.corpus, queries: q.queries, qrels: r.qrels, quirks, files };
-    // Smoke run: `limit` evenly spaced queries; the corpus keeps every document they judge plus
-    // `limit` evenly spaced others, so each kept query still has its relevant documents.
-    const queries = spread(q.queries, opts.limit);
-    const qrels = new Map(queries.filter((x) => r.qrels.has(x.id)).map((x) => [x.id, r.qrels.get(x.id)!] as const));
-    const keep = new Set(spread(d.corpus, opts.limit).map((x) => x.id));
-    for (const m of qrels.values()) for (const id of m.keys()) keep.add(id);
-    return { corpus: d.corpus.filter((x) => keep.has(x.id)), queries, qrels, quirks, files };
+    return { ...limitRetrieval(d.corpus, q.queries, r.qrels, opts.limit), quirks, files };
   },
 };
 

@@ -39,3 +39,26 @@ export function spread<T>(items: readonly T[], limit: number | undefined): T[] {
   for (let i = 0; i < limit; i += 1) out.push(items[Math.floor((i * items.length) / limit)]!);
   return out;
 }
+
+/**
+ * A limited task whose items bring many texts along (a retrieval query its judged documents, a
+ * summarization document its system summaries) encodes at most TEXTS_PER_LIMITED_ITEM × limit
+ * texts, like a limited STS task (limit pairs, 2 × limit texts). So every design and reference row
+ * encodes the same small sample, and a smoke run stays short.
+ */
+export const TEXTS_PER_LIMITED_ITEM = 2;
+
+/** Distractors a limited retrieval task adds to the documents its queries judge: half the limit. */
+export const distractorCount = (limit: number): number => Math.max(1, Math.ceil(limit / 2));
+
+/**
+ * The largest k ≤ limit whose evenly spaced sample `spread(items, k)` needs at most `budget` texts
+ * (`cost` counts the texts of a sample); at least 1.
+ */
+export function largestSampleWithin<T>(items: readonly T[], limit: number, budget: number, cost: (sample: T[]) => number): T[] {
+  for (let k = Math.min(limit, items.length); k > 1; k -= 1) {
+    const s = spread(items, k);
+    if (cost(s) <= budget) return s;
+  }
+  return spread(items, 1);
+}

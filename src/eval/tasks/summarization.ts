@@ -2,7 +2,7 @@
 // with the human score, averaged over documents (SummEval-like). REALSumm.
 import { readDataFile } from '../../data/files.ts';
 import { DataFormatError, decodeUtf8 } from '../../data/text.ts';
-import { spread } from './sampling.ts';
+import { largestSampleWithin, TEXTS_PER_LIMITED_ITEM } from './sampling.ts';
 import type { Quirks, SummarizationDocument, SummarizationTask, SystemSummary } from './types.ts';
 
 /** REALSumm texts are sentence-split with `<t> … </t>` markers: they become spaces. */
@@ -89,6 +89,18 @@ export function mergeRealSumm(
   return { documents, quirks: { duplicateSystems } };
 }
 
+/**
+ * A limited summarization task: evenly spaced documents, as many as fit in
+ * TEXTS_PER_LIMITED_ITEM × limit texts with their reference and every system summary (a document's
+ * score needs all its summaries); every document when `limit` reaches their number (quick). At least one.
+ */
+export function limitSummarization(documents: SummarizationDocument[], limit: number | undefined): SummarizationDocument[] {
+  if (limit === undefined) return documents.slice();
+  const texts = (ds: SummarizationDocument[]) => ds.reduce((n, d) => n + 1 + d.summaries.length, 0);
+  if (limit >= documents.length) return documents.slice();
+  return largestSampleWithin(documents, limit, TEXTS_PER_LIMITED_ITEM * limit, texts);
+}
+
 export const REALSumm: SummarizationTask = {
   name: 'REALSumm', category: 'Summarization', mainScore: 'cos_sim.spearman', instructed: 'all',
   instruction: 'Given a news summary, retrieve other semantically similar summaries',
@@ -104,7 +116,7 @@ export const REALSumm: SummarizationTask = {
       markedTexts += r.quirks.markedTexts!;
     }
     const m = mergeRealSumm(parts);
-    return { documents: spread(m.documents, opts?.limit), quirks: { markedTexts, ...m.quirks }, files };
+    return { documents: limitSummarization(m.documents, opts?.limit), quirks: { markedTexts, ...m.quirks }, files };
   },
 };
 

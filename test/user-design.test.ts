@@ -1,0 +1,71 @@
+// A design registered from a notebook cell: its pooling is checked on a tiny batch when registered
+// (wrong shape, dtype or a reference to the cell's variables fail there, naming the pooling), and a
+// trained user design is rebuilt from its run folder alone by another process (the embed command),
+// giving the very vectors of the model that was trained.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import * as tf from '@tensorflow/tfjs';
+import { stories260K } from './helpers.ts';
+import { registerDesign } from '../src/pooling/index.ts';
+import { designByName } from '../src/designs.ts';
+import { loadTrainingTriples } from '../src/data/training-triples.ts';
+import { train } from '../src/training/trainer.ts';
+import { PROFILES } from '../src/training/profiles.ts';
+import { encodeTexts } from '../src/embedding/embedder.ts';
+
+const maxPooling = {
+  name: 'test-max', description: 'max over real tokens of the last layer',
+  create: () => ({
+    name: 'test-max', options: {}, variables: {},
+    pool: ({ hiddenStates, mask }: { hiddenStates: tf.Tensor3D[]; mask: tf.Tensor2D }) =>
+      tf.max(tf.add(hiddenStates[hiddenStates.length - 1]!, tf.mul(tf.sub(1, mask), -1e9).expandDims(2)), 1) as tf.Tensor2D,
+  }),
+};
+
+test('a pooling with the wrong output shape or dtype is refused at registration, naming it and [batch, dim]', () => {
+  // (each factory is self-contained, as registration requires)
+  assert.throws(() => registerDesign({
+    name: 'bad-keeps-seq', attention: 'causal',
+    pooling: { name: 'keeps-seq', description: '', create: () => ({ name: 'keeps-seq', options: {}, variables: {}, pool: ({ hiddenStates }) => hiddenStates[hiddenStates.length - 1] as never }) },
+  }), /pooling 'keeps-seq' returned shape \[2, 3, 16\] float32 .*expected \[batch, dim\] = \[2, 16\] float32/);
+  assert.throws(() => registerDesign({
+    name: 'bad-as-int', attention: 'causal',
+    pooling: { name: 'as-int', description: '', create: () => ({ name: 'as-int', options: {}, variables: {}, pool: ({ hiddenStates }) => tf.cast(tf.mean(hiddenStates[0]!, 1), 'int32') as tf.Tensor2D }) },
+  }), /pooling 'as-int' returned shape \[2, 16\] int32/);
+  assert.throws(() => designByName('bad-keeps-seq'), /unknown design/, 'a refused design is not registered');
+});
+
+test('a pooling that uses a variable of its cell is refused: the run folder could not rebuild it', () => {
+  const width = 16;
+  assert.throws(() => registerDesign({
+    name: 'bad-closure', attention: 'causal',
+    pooling: { name: 'uses-closure', description: '', create: () => ({ name: 'uses-closure', options: {}, variables: {}, pool: ({ mask }) => tf.ones([mask.shape[0], width]) as tf.Tensor2D }) },
+  }), /pooling 'uses-closure'.*width is not defined/s);
+  assert.throws(() => registerDesign({ name: 'm1', attention: 'causal', pooling: maxPooling }), /built in/);
+});
+
+test('a registered design trains, and another process rebuilds it from the run folder alone with the same vectors', async () => {
+  const design = registerDesign({ name: 'm7', attention: 'bidirectional', layers: 'last', pooling: maxPooling });
+  assert.equal(designByName('m7').userPooling?.create, design.userPooling!.create);
+  const base = await stories260K();
+  const { triples } = await loadTrainingTriples({ seed: 0, limit: 12, evaluationTexts: [] });
+  const dir = mkdtempSync(join(tmpdir(), 'pa-user-design-'));
+  const r = await train({ design, profile: PROFILES.smoke!, seed: 1, runDir: dir, base, triples, steps: 2, log: () => {} });
+  const config = JSON.parse(readFileSync(join(dir, 'm7', 'final', 'config.json'), 'utf8'));
+  assert.equal(config.design.userPooling.create, design.userPooling!.create, 'the pooling source is in config.json');
+  const texts = ['a small cat sat on the mat', 'the dog ran home', 'once upon a time'];
+  const mine = await encodeTexts(r.model, texts, {});
+  const input = join(dir, 'texts.txt');
+  writeFileSync(input, texts.join('\n') + '\n');
+  const cli = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'embed', '--run', dir, '--design', 'm7', '--input', input], { encoding: 'utf8', env: { ...process.env, PA_BACKEND: process.env.PA_BACKEND ?? 'wasm' } });
+  assert.equal(cli.status, 0, cli.stderr);
+  const theirs = cli.stdout.trim().split('\n').map((l) => JSON.parse(l) as number[]);
+  assert.equal(theirs.length, texts.length);
+  theirs.forEach((v, i) => v.forEach((x, j) => assert.ok(Math.abs(x - mine[i]![j]!) < 1e-5, `text ${i} dim ${j}: ${x} vs ${mine[i]![j]}`)));
+  // the command prints L2-normalised vectors
+  for (const v of theirs) assert.ok(Math.abs(Math.hypot(...v) - 1) < 1e-5);
+});
