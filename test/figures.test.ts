@@ -10,9 +10,11 @@ import { chromium } from 'playwright-core';
 import {
   categoryScoresFigure, datasetScoresFigure, differenceHeatmapFigure, exportFigures, layerNormsFigure,
   layerSpearmanFigure, lossCurvesFigure, readLossJsonl, CHROMIUM_ARGS, chromiumPath,
+  designColor, setDesignColor, DESIGN_COLORS, signedFixed, divergingColor,
 } from '../src/figures/index.ts';
-import { figureHtml, plotlyLibraryHtml, scriptSafe } from '../src/notebook/show.ts';
+import { figureHtml, formatCell, plotlyLibraryHtml, scriptSafe } from '../src/notebook/show.ts';
 import { writeFileSync } from 'node:fs';
+import { VENV_PYTHON } from './helpers.ts';
 
 const APT_CHROMIUM = 'apt-get install -y --no-install-recommends chromium';
 
@@ -58,7 +60,7 @@ for f in json.load(sys.stdin):
     texts += [t.text for t in root.iter() if t.tag.endswith('tspan') and t.text]
     out[f] = {'tag': root.tag, 'width': root.get('width'), 'texts': texts}
 print(json.dumps(out))`;
-    const r = spawnSync('/usr/bin/python3', ['-c', code], { input: JSON.stringify([join(dir, 'loss.svg'), join(dir, 'heat.svg')]), encoding: 'utf8' });
+    const r = spawnSync(VENV_PYTHON, ['-c', code], { input: JSON.stringify([join(dir, 'loss.svg'), join(dir, 'heat.svg')]), encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     const parsed = JSON.parse(r.stdout) as Record<string, { tag: string; width: string; texts: string[] }>;
     const l = parsed[join(dir, 'loss.svg')]!;
@@ -68,6 +70,10 @@ print(json.dumps(out))`;
     for (const name of ['m1', 'm3']) assert.ok(l.texts.includes(name), `legend entry ${name} in loss.svg: ${l.texts.join('|')}`);
     // the heatmap prints differences with their significance marks
     for (const cell of ['+0.50*', '-1.25', '+1.10**', '-0.30†']) assert.ok(h.texts.includes(cell), `cell text ${cell} in heat.svg`);
+    // the heatmap is vector: no embedded bitmap, one filled path per measured cell
+    const heatSvg = readFileSync(join(dir, 'heat.svg'), 'utf8');
+    assert.doesNotMatch(heatSvg, /<image\b/, 'no bitmap inside the heatmap SVG');
+    for (const v of [0.5, -1.25, 0.1, 1.1, -0.3]) assert.ok(heatSvg.includes(divergingColor(v / 1.25).replace(/,/g, ', ')) || heatSvg.includes(divergingColor(v / 1.25)), `a cell filled with ${divergingColor(v / 1.25)}`);
     process.stderr.write(`[figures test] 2 figures × 2 formats exported in ${ms} ms (browser start included)\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -128,8 +134,11 @@ test('builders check shapes and ranges, naming the offending item', () => {
   // loss rows are drawn in step order whatever order they came in
   assert.deepEqual((loss.data[0] as unknown as { x: number[] }).x, [1, 2, 3]);
   // the heatmap's colour range is symmetric about 0, so 0 is the neutral colour
-  const h = heat.data[0] as unknown as { zmin: number; zmax: number; zmid: number };
-  assert.deepEqual([h.zmin, h.zmid, h.zmax], [-1.25, 0, 1.25]);
+  const h = (heat.data[1] as unknown as { marker: { cmin: number; cmid: number; cmax: number } }).marker;
+  assert.deepEqual([h.cmin, h.cmid, h.cmax], [-1.25, 0, 1.25]);
+  assert.equal(divergingColor(0), 'rgb(247,247,247)', 'zero is white');
+  assert.equal(divergingColor(-1), 'rgb(178,24,43)');
+  assert.equal(divergingColor(1), 'rgb(33,102,172)');
   // grouped bars keep one trace per design and one x per dataset, in first-seen order
   const ds = datasetScoresFigure({ m1: { A: 1, B: 2 }, m2: { B: 3, C: 4 } });
   assert.deepEqual(ds.data.map((t) => [t.name, (t as unknown as { x: string[] }).x, (t as unknown as { y: unknown[] }).y]), [['m1', ['A', 'B', 'C'], [1, 2, null]], ['m2', ['A', 'B', 'C'], [null, 3, 4]]]);
@@ -153,4 +162,39 @@ test('readLossJsonl reads the trainer format and names file:line on bad rows', (
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('one colour per design: a user design never takes a study colour; legends sit outside the plot, clear of the title', () => {
+  const fixed = new Set(Object.values(DESIGN_COLORS));
+  const users = ['m7', 'm8', 'm9', 'max-pool', 'attention-mean'].map(designColor);
+  for (const [i, c] of users.entries()) assert.ok(!fixed.has(c), `user design ${i} has a study colour ${c}`);
+  assert.equal(new Set(users.slice(0, 3)).size, 3, 'm7, m8, m9 differ');
+  assert.notEqual(designColor('m7'), designColor('use-lite'));
+  assert.equal(designColor('m3'), DESIGN_COLORS.m3);
+  setDesignColor('m7', '#000000');
+  assert.equal(designColor('m7'), '#000000');
+  for (const fig of [loss, categoryScoresFigure({ m1: { STS: { mean: 0.5, lo: 0.5, hi: 0.5 } } }), layerSpearmanFigure([{ name: 'a', layers: [0, 1], spearman: [0.1, 0.2] }])]) {
+    const legend = fig.layout.legend as { x: number; xanchor: string; y: number; yanchor: string };
+    // right of the plotting area (x ≥ 1, anchored at its left edge) and below its top: never over the title
+    assert.ok(legend.x >= 1 && legend.xanchor === 'left' && legend.y <= 1 && legend.yanchor === 'top', JSON.stringify(legend));
+  }
+});
+
+test('small things: no -0.00, no exponent in a table, integer loss steps, no error caps with one seed', () => {
+  assert.equal(signedFixed(-0.001, 2), '0.00');
+  assert.equal(signedFixed(0.004, 2), '0.00');
+  assert.equal(signedFixed(0.5, 2), '+0.50');
+  assert.equal(signedFixed(-0.3, 2), '-0.30');
+  const zeroHeat = differenceHeatmapFigure({ rows: ['m2'], cols: ['STS'], values: [[-0.0004]] });
+  assert.deepEqual((zeroHeat.data[0] as unknown as { text: string[] }).text, ['0.00']);
+  assert.equal(formatCell(-9.392e-5, 3), '0.000');
+  assert.equal(formatCell(0.12345, 3), '0.123');
+  assert.equal(formatCell(12, 3), '12');
+  assert.equal(formatCell(NaN, 3), 'NaN');
+  assert.equal((loss.layout.xaxis as { tickformat: string; dtick?: number }).tickformat, 'd');
+  assert.equal((loss.layout.xaxis as { dtick?: number }).dtick, 1, 'three steps: every step a tick');
+  const oneSeed = categoryScoresFigure({ m1: { STS: { mean: 0.5, lo: 0.5, hi: 0.5 } } });
+  assert.equal((oneSeed.data[0] as unknown as { error_y: { visible: boolean } }).error_y.visible, false);
+  const seeds = categoryScoresFigure({ m1: { STS: { mean: 0.5, lo: 0.4, hi: 0.6 } } });
+  assert.equal((seeds.data[0] as unknown as { error_y: { visible: boolean } }).error_y.visible, true);
 });

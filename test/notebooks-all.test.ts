@@ -17,22 +17,55 @@ test('the eight study notebooks exist and follow the conventions', () => {
   const dir = join(projectRoot, 'notebooks');
   const names = readdirSync(dir).filter((f) => f.endsWith('.ipynb')).map((f) => f.replace(/\.ipynb$/, ''));
   for (const n of STUDY) assert.ok(names.includes(n), `notebooks/${n}.ipynb is missing`);
+  const firstCells = new Set<string>();
   for (const n of STUDY) {
     const nb = parseNotebook(readFileSync(join(dir, `${n}.ipynb`), 'utf8'), n);
     const first = nb.cells[0]!;
     assert.equal(first.cell_type, 'markdown', `${n}: starts with a description`);
     assert.match(cellSource(first), /Reads?:/, `${n}: says what it reads`);
     assert.match(cellSource(first), /Writes?:/, `${n}: says what it writes`);
+    // a notebook opened with another kernel says so in its first lines
+    assert.match(cellSource(first).split('\n').slice(0, 3).join('\n'), /^> Kernel: \*\*TypeScript \(tslab, pooling-and-attention\)\*\*/m, `${n}: names its kernel first`);
     const code = nb.cells.filter((c) => c.cell_type === 'code').map(cellSource);
-    assert.match(code[0]!, /process\.env\.PA_PROFILE/, `${n}: first code cell sets the profile`);
-    assert.match(code[0]!, /process\.env\.PA_RUN_DIR/, `${n}: first code cell sets the run folder`);
-    assert.match(code[0]!, /notebookContext\(/, `${n}: first code cell builds the context`);
+    // one configuration cell, the same everywhere: profile, run folder and model from configure()
+    firstCells.add(code[0]!);
+    assert.match(code[0]!, /nb\.configure\(\)/, `${n}: first code cell configures through nb.configure()`);
+    for (const [i, src] of code.entries()) {
+      // the shared lists and the cosine come from src/, not redeclared in cells
+      assert.doesNotMatch(src, /REFERENCES(: string\[\])? = \[['"]/, `${n}: code cell ${i + 1} redeclares the reference rows`);
+      assert.doesNotMatch(src, /\['STS', 'Classification'/, `${n}: code cell ${i + 1} redeclares the categories`);
+      assert.doesNotMatch(src, /const cosine\w* = \(/, `${n}: code cell ${i + 1} redeclares the cosine`);
+    }
     const ids = nb.cells.map((c) => c.id);
     assert.equal(new Set(ids).size, ids.length, `${n}: cell ids are unique`);
     for (const [i, src] of code.entries()) {
       // tslab cannot type-check this project's `.ts` import paths: project code comes in by require
       assert.doesNotMatch(src, /^\s*import\b[^\n]*from\s+['"]\.\.?\//m, `${n}: code cell ${i + 1} imports project code statically`);
     }
+  }
+  assert.equal(firstCells.size, 1, 'every notebook starts with the same configuration cell');
+  // 07's design is defined in exactly one cell, tagged so a test (or a person) finds it
+  const n07 = parseNotebook(readFileSync(join(dir, '07-new-pooling.ipynb'), 'utf8'), '07');
+  const tagged = n07.cells.filter((c) => ((c.metadata?.tags as string[] | undefined) ?? []).includes('pooling-definition'));
+  assert.equal(tagged.length, 1, '07 has one pooling-definition cell');
+  assert.match(cellSource(tagged[0]!), /nb\.registerDesign\(/);
+});
+
+test('configure: outside the tslab kernel a plain message; inside, profile and run folder from the environment', async () => {
+  const { configure, configurationLine } = await import('../src/notebook/configure.ts');
+  assert.throws(() => configure(), /needs the kernel "TypeScript \(tslab, pooling-and-attention\)".*Change Kernel/);
+  const dir = tmp();
+  const saved = { p: process.env.PA_PROFILE, r: process.env.PA_RUN_DIR };
+  process.env.PA_PROFILE = 'smoke';
+  process.env.PA_RUN_DIR = dir;
+  try {
+    const { ctx, profile } = configure({ kernel: false });
+    assert.equal(ctx.profile, 'smoke');
+    assert.equal(ctx.runDir, dir);
+    assert.equal(profile.name, 'smoke');
+    assert.match(configurationLine(ctx, profile), new RegExp(`^profile smoke \\(from PA_PROFILE\\) · run folder ${dir} · model stories260K$`));
+  } finally {
+    for (const [k, v] of [['PA_PROFILE', saved.p], ['PA_RUN_DIR', saved.r]] as const) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
   }
 });
 
@@ -41,6 +74,7 @@ function tmp(): string {
 }
 
 const profile = { name: 'smoke', steps: 4, evalLimit: 40 };
+
 
 function writeFinal(dir: string, design: string, config: object): string {
   mkdirSync(join(dir, design, 'final'), { recursive: true });
@@ -64,6 +98,24 @@ test('trainState: finished run of this profile, another profile, interrupted, mi
     writeFinal(dir, 'm3', { profile: 'smoke', steps: 2 });
     assert.equal(trainState(dir, 'm3', profile), 'other-profile');
   } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('a user design: redefined pooling is other-design; the run lists it after m1…m6 for 05/06', async () => {
+  const { registerDesign } = await import('../src/pooling/index.ts');
+  const { studyDesigns } = await import('../src/notebook/stages.ts');
+  const tf = await import('@tensorflow/tfjs');
+  const run = tmp();
+  const dir = seedDir(run, 1);
+  try {
+    const design = registerDesign({ name: 'm7', attention: 'causal', pooling: { name: 'stage-test-mean', description: '',
+      create: () => ({ name: 'stage-test-mean', options: {}, variables: {}, pool: ({ hiddenStates }) => tf.mean(hiddenStates[hiddenStates.length - 1]!, 1) as never }) } });
+    writeFinal(dir, 'm7', { profile: 'smoke', steps: 4, design });
+    assert.equal(trainState(dir, 'm7', profile), 'trained');
+    writeFinal(dir, 'm7', { profile: 'smoke', steps: 4, design: { ...design, userPooling: { ...design.userPooling, create: '() => null' } } });
+    assert.equal(trainState(dir, 'm7', profile), 'other-design', 'the checkpoint holds an older definition of the pooling');
+    writeFinal(dir, 'm1', { profile: 'smoke', steps: 4 });
+    assert.deepEqual(studyDesigns(run), ['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7']);
+  } finally { rmSync(run, { recursive: true, force: true }); }
 });
 
 test('evalState: complete only with every task, the same limit and the current checkpoint', () => {

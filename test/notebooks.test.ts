@@ -77,7 +77,7 @@ test('00-setup executes headless: executed copy with outputs, figures exported, 
     const outputs = copy.cells.filter((c) => c.cell_type === 'code').map((c) => JSON.stringify(c.outputs ?? []));
     assert.ok(outputs.every((o) => o !== '[]'), 'every code cell has output');
     const all = outputs.join('\n');
-    assert.match(all, /profile \*\*smoke\*\*/, 'the profile reached the notebook');
+    assert.match(all, /profile smoke \(from PA_PROFILE\) · run folder /, 'the profile reached the notebook, which says so');
     assert.ok(all.includes(JSON.stringify(out).slice(1, -1)), 'the run folder reached the notebook');
     assert.match(all, /<table>/, 'arquero tables as HTML');
     assert.match(all, /Plotly\.newPlot/, 'an inline figure');

@@ -25,10 +25,12 @@ export function categoryScoresFigure(scores: CategoryScores, opts: { title?: str
       if (!(lo <= mean && mean <= hi)) throw new Error(`category scores: ${where}: interval [${lo}, ${hi}] does not contain the mean ${mean}`);
       y.push(mean); plus.push(hi - mean); minus.push(mean - lo);
     }
+    // one seed has no interval (lo = mean = hi): no error bars then, not caps of zero length
+    const hasInterval = [...plus, ...minus].some((v) => v !== null && v > 0);
     return {
       type: 'bar', name: design, x: categories, y,
       marker: { color: designColor(design) },
-      error_y: { type: 'data', symmetric: false, array: plus, arrayminus: minus, thickness: 1.2, width: 3, color: '#333' },
+      error_y: { type: 'data', symmetric: false, array: plus, arrayminus: minus, thickness: 1.2, width: 3, color: '#333', visible: hasInterval },
     };
   });
   return { data, layout: baseLayout(opts.title ?? 'Score per task category (mean, CI)', 'category', opts.yTitle ?? 'score', { barmode: 'group' }) };

@@ -23,23 +23,41 @@ export interface Figure {
   layout: Layout;
 }
 
-/** Fixed colour per design, so m3 has the same colour in every figure of a run. */
-const DESIGN_COLORS: Record<string, string> = {
+/**
+ * The one colour map of the study, keyed by design name: the same design has the same colour in every
+ * figure. The study's designs and reference rows have fixed colours; user designs (m7, m8, … from
+ * 07-new-pooling, or any other name) take USER_COLORS, which no fixed entry uses, so a new design never
+ * shares a colour with the study's. setDesignColor pins one by hand.
+ */
+export const DESIGN_COLORS: Record<string, string> = {
   m1: '#4c72b0', m2: '#dd8452', m3: '#55a868', m4: '#c44e52', m5: '#8172b3', m6: '#937860',
-  'base-mean': '#8c8c8c', 'base-eos': '#b0b0b0', base: '#8c8c8c',
+  'base-mean': '#8c8c8c', 'base-eos': '#b0b0b0', base: '#8c8c8c', 'use-lite': '#2f4b7c',
 };
-const EXTRA_COLORS = ['#da8bc3', '#ccb974', '#64b5cd', '#2f4b7c', '#a05195', '#f95d6a'];
+export const USER_COLORS = ['#da8bc3', '#ccb974', '#64b5cd', '#e45756', '#17becf', '#a05195', '#bcbd22', '#7f3c8d'];
 
-/** The colour of a design (unknown names get a stable colour from their name). */
-export function designColor(name: string): string {
-  const known = DESIGN_COLORS[name];
-  if (known) return known;
-  let h = 0;
-  for (const ch of name) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
-  return EXTRA_COLORS[h % EXTRA_COLORS.length]!;
+const pinned = new Map<string, string>();
+
+/** Give a design a colour of your choice (every figure built afterwards uses it). */
+export function setDesignColor(name: string, color: string): void {
+  pinned.set(name, color);
 }
 
-/** Layout shared by the figures: white background, paper-friendly font, legend on top. */
+/** The colour of a design: pinned, fixed, then m<n> (n ≥ 7) in USER_COLORS order, else a stable pick by name. */
+export function designColor(name: string): string {
+  const known = pinned.get(name) ?? DESIGN_COLORS[name];
+  if (known) return known;
+  const m = /^m(\d+)$/.exec(name);
+  if (m && Number(m[1]) >= 7) return USER_COLORS[(Number(m[1]) - 7) % USER_COLORS.length]!;
+  let h = 0;
+  for (const ch of name) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return USER_COLORS[h % USER_COLORS.length]!;
+}
+
+/**
+ * Layout shared by the figures: white background, paper-friendly font. The legend sits right of the
+ * plot, top-aligned, outside the plotting area: however many designs it lists, it never reaches the
+ * title (Plotly widens the right margin to fit it).
+ */
 export function baseLayout(title: string, xTitle: string, yTitle: string, extra: Partial<Layout> = {}): Layout {
   return {
     title: { text: title },
@@ -51,7 +69,7 @@ export function baseLayout(title: string, xTitle: string, yTitle: string, extra:
     margin: { l: 70, r: 20, t: 60, b: 70 },
     xaxis: { title: { text: xTitle }, showline: true, linecolor: '#444', gridcolor: '#e5e5e5', zeroline: false },
     yaxis: { title: { text: yTitle }, showline: true, linecolor: '#444', gridcolor: '#e5e5e5', zeroline: false },
-    legend: { orientation: 'h', x: 0, y: 1.02, yanchor: 'bottom' },
+    legend: { orientation: 'v', x: 1.02, xanchor: 'left', y: 1, yanchor: 'top' },
     ...extra,
   };
 }

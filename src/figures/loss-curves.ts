@@ -22,6 +22,9 @@ export function lossCurvesFigure(curves: LossCurve[], opts: { title?: string; lo
     };
   });
   const layout = baseLayout(opts.title ?? 'Training loss (InfoNCE)', 'optimizer step', 'loss');
+  // steps are whole numbers: integer ticks (every step when there are few, as in a smoke run)
+  const maxStep = Math.max(...data.map((t) => Math.max(...(t.x as number[]))));
+  layout.xaxis = { ...(layout.xaxis as Record<string, unknown>), tickformat: 'd', ...(maxStep <= 12 ? { dtick: 1 } : {}) };
   if (opts.logY) (layout.yaxis as Record<string, unknown>).type = 'log';
   return { data, layout };
 }

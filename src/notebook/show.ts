@@ -65,11 +65,25 @@ export function showTable(table: ColumnTable, opts: TableOptions = {}): void {
   displayHtml(tableHtml(table, opts));
 }
 
-/** An arquero table as HTML: first `limit` rows (default 50), an optional caption. */
+/**
+ * A number as a table shows it: integers as they are, others with exactly `digits` decimals — never
+ * in exponent form (`-9.392e-5` in a three-digit column reads as `-0.000`… which is then `0.000`),
+ * never `-0.000`.
+ */
+export function formatCell(v: unknown, digits: number): string {
+  if (typeof v !== 'number') return v === null || v === undefined ? '' : String(v);
+  if (!Number.isFinite(v) || Number.isInteger(v)) return String(v);
+  const s = v.toFixed(digits);
+  return Number(s) === 0 ? (0).toFixed(digits) : s;
+}
+
+/** An arquero table as HTML: first `limit` rows (default 50), an optional caption; wide tables scroll inside the page width. */
 export function tableHtml(table: ColumnTable, opts: TableOptions = {}): string {
   const limit = opts.limit ?? 50;
-  // arquero escapes cell text itself; maxdigits caps the fractional digits of numbers.
-  const html = table.toHTML({ limit, maxdigits: opts.digits ?? 4 });
+  const digits = opts.digits ?? 4;
+  // arquero escapes the formatted text itself
+  const format = Object.fromEntries(table.columnNames().map((c) => [c, (v: unknown) => formatCell(v, digits)]));
+  const html = `<div style="max-width:100%;overflow-x:auto">${table.toHTML({ limit, format })}</div>`;
   const caption = opts.caption ? `<p><b>${escapeHtml(opts.caption)}</b></p>\n` : '';
   const more = table.numRows() > limit ? `\n<p><i>${table.numRows()} rows; first ${limit} shown</i></p>` : '';
   return caption + html + more;
