@@ -12,12 +12,8 @@ import { createRng } from '../src/stats/random.ts';
 import { spearman } from '../src/stats/correlation.ts';
 import { readRun, parseDesignResult } from '../src/report/results.ts';
 import { analyze, type Stats } from '../src/report/analysis.ts';
+import { python } from './helpers.ts';
 
-function python<T>(code: string, input: unknown): T {
-  const r = spawnSync('/usr/bin/python3', ['-c', code], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 28 });
-  if (r.status !== 0) throw new Error(`python failed (${r.status}): ${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
-}
 
 const DESIGNS = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'use-lite'];
 const SEEDS = [1, 2];
@@ -77,13 +73,14 @@ function generate(): Generated {
 
 const PY = `
 import sys, json, warnings
-from scipy.stats import wilcoxon
+from scipy.stats import wilcoxon, ttest_rel
 from statsmodels.stats.multitest import multipletests
 warnings.simplefilter('ignore')
 d = json.load(sys.stdin)
 ps = [float(wilcoxon(c['x'], c['y']).pvalue) for c in d]
 stat = [float(wilcoxon(c['x'], c['y']).statistic) for c in d]
-print(json.dumps({'p': ps, 'statistic': stat, 'holm': [float(v) for v in multipletests(ps, method='holm')[1]]}))
+paired = [float(ttest_rel(c['sx'], c['sy']).pvalue) for c in d]
+print(json.dumps({'p': ps, 'statistic': stat, 'holm': [float(v) for v in multipletests(ps, method='holm')[1]], 'paired': paired}))
 `;
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -103,9 +100,11 @@ test('compare writes stats.json and tables that agree with scipy/statsmodels', (
     const seedMean = (design: string, d: string): number => mean(SEEDS.map((s) => g.main[design]![d]![s]!));
     const cases = stats.tested.flatMap((design) => stats.categories.map((cat) => {
       const names = [...DATASETS[cat]!].sort();
-      return { design, cat, x: names.map((d) => seedMean(design, d)), y: names.map((d) => seedMean('m1', d)) };
+      // per-seed category scores, for the paired t-test over seeds
+      const perSeed = (dz: string) => SEEDS.map((s) => mean(names.map((d) => g.main[dz]![d]![s]!)));
+      return { design, cat, x: names.map((d) => seedMean(design, d)), y: names.map((d) => seedMean('m1', d)), sx: perSeed(design), sy: perSeed('m1') };
     }));
-    const ref = python<{ p: number[]; statistic: number[]; holm: number[] }>(PY, cases.map((c) => ({ x: c.x, y: c.y })));
+    const ref = python<{ p: number[]; statistic: number[]; holm: number[]; paired: number[] }>(PY, cases.map((c) => ({ x: c.x, y: c.y, sx: c.sx, sy: c.sy })));
     assert.equal(stats.category_tests.length, cases.length);
     cases.forEach((c, i) => {
       const t = stats.category_tests.find((t) => t.design === c.design && t.category === c.cat)!;
@@ -114,6 +113,8 @@ test('compare writes stats.json and tables that agree with scipy/statsmodels', (
       assert.ok(Math.abs(t.p_holm! - ref.holm[i]!) < 1e-12, `${c.design} ${c.cat}: Holm`);
       assert.ok(Math.abs(t.difference - mean(c.x.map((v, k) => v - c.y[k]!))) < 1e-12);
       assert.equal(t.seed_test !== null, true, 'two seeds → seed test');
+      assert.equal(t.seed_test!.method, 'paired t');
+      assert.ok(Math.abs(t.seed_test!.pvalue - ref.paired[i]!) < 1e-10, `${c.design} ${c.cat}: paired seed p ${t.seed_test!.pvalue} vs scipy ttest_rel ${ref.paired[i]}`);
     });
     const m5sts = stats.category_tests.find((t) => t.design === 'm5' && t.category === 'STS')!;
     assert.ok(m5sts.wilcoxon!.pvalue! < 0.05 && m5sts.rank_biserial === 1, 'the planted STS effect is found');
@@ -132,7 +133,7 @@ test('compare writes stats.json and tables that agree with scipy/statsmodels', (
     const html = readFileSync(join(g.dir, 'table.html'), 'utf8');
     const tex = readFileSync(join(g.dir, 'table.tex'), 'utf8');
     const m1sts = mean([...DATASETS.STS!].map((d) => seedMean('m1', d))).toFixed(4);
-    const rows = md.split('\n').filter((l) => l.startsWith('| '));
+    const rows = md.split('\n\n')[0]!.split('\n').filter((l) => l.startsWith('| ')); // the main table
     assert.equal(rows.length, 1 + DESIGNS.length);
     assert.ok(rows[1]!.includes(m1sts) && rows[1]!.includes('0.8302'), `m1 row: ${rows[1]}`);
     assert.ok(html.includes(m1sts) && tex.includes(m1sts));
@@ -145,6 +146,20 @@ test('compare writes stats.json and tables that agree with scipy/statsmodels', (
     });
     // m5's STS difference is positive, as in the paper: agreement mark
     assert.match(rows.find((l) => l.includes('Model 5 ('))!, /\+0\.0166\* ✓/);
+    // Retrieval has 3 datasets: the exact Wilcoxon cannot reach 0.05, so no ✓/✗ but "untestable",
+    // and the per-dataset permutation tests are listed for it; Classification (6) stays testable
+    const m5 = rows.find((l) => l.includes('Model 5 ('))!.split(' | ');
+    assert.match(m5[2 + 2 * stats.categories.indexOf('Retrieval')]!, /^\+0\.0226\* untestable \(n = 3\)( \|)?$/);
+    assert.match(m5[2 + 2 * stats.categories.indexOf('Classification')]!, /[✓✗]$/);
+    const perm = md.split('\n').filter((l) => /^\| m\d \| Retrieval \| 3 \|/.test(l));
+    assert.equal(perm.length, 3 * stats.tested.length, 'one permutation row per tested design and Retrieval dataset');
+    for (const l of perm) {
+      const [first, , , dataset, , p] = l.split(' | ');
+      const dt = stats.dataset_tests.find((t) => t.design === first!.slice(2) && t.dataset === dataset)!;
+      assert.equal(p, dt.per_sample!.permutation.pvalue < 1e-4 ? '<0.0001' : dt.per_sample!.permutation.pvalue.toFixed(4));
+    }
+    assert.match(html, /untestable \(n = 3\)/);
+    assert.match(tex, /untestable \(n = 3\)/);
     assert.match(rows.find((l) => l.startsWith('| Universal'))!, /\| — \|/);
     assert.match(tex, /\\begin\{tabular\}/);
   } finally {

@@ -2,24 +2,20 @@
 // independent Python reader, none shares a text with an evaluation task, no repeats, seeded.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { projectRoot } from '../src/data/files.ts';
 import {
-  evaluationTexts, formatTripleCounts, loadTrainingTriples, overlapKey, triplesFromGroups, TRIPLE_SOURCES,
-  type TrainingTriples,
+  DISJOINT_SOURCES, evaluationTexts, formatTripleCounts, loadTrainingTriples, overlapKey, SOURCE_SHARES, TRAINING_INSTRUCTIONS,
+  triplesFromGroups, TRIPLE_SOURCES, type TrainingTriples,
 } from '../src/data/training-triples.ts';
 import { allTasks } from '../src/eval/tasks/index.ts';
+import { PROFILES } from '../src/training/profiles.ts';
+import { python } from './helpers.ts';
 
 const MIRROR = resolve(projectRoot, '..', 'shared');
 const skip = existsSync(join(MIRROR, 'data', 'MANIFEST.tsv')) ? false : `no data mirror at ${MIRROR}`;
 
-function python<T>(code: string, input: unknown): T {
-  const r = spawnSync('/usr/bin/python3', ['-c', code], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 29 });
-  if (r.status !== 0) throw new Error(`python failed (${r.status}): ${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
-}
 
 /** The brief's normalisation: case and whitespace only (weaker than overlapKey). */
 const norm = (s: string) => s.toLowerCase().replace(/\s+/g, ' ').trim();
@@ -68,7 +64,7 @@ let shared: Promise<{ full: TrainingTriples; evalTexts: string[]; ref: Reference
 function fixture() {
   shared ??= (async () => {
     const evalTexts = await evaluationTexts();
-    const full = await loadTrainingTriples({ seed: 1, evaluationTexts: evalTexts });
+    const full = await loadTrainingTriples({ seed: 1, evaluationTexts: evalTexts, sources: TRIPLE_SOURCES });
     const ref = python<Reference>(REFERENCE, MIRROR);
     return { full, evalTexts, ref };
   })();
@@ -164,4 +160,27 @@ test('triplesFromGroups pairs positive i with negative i mod N and skips one-sid
   ], 'sick');
   assert.deepEqual(t.map((x) => [x.query, x.positive, x.negative]), [['a', 'p1', 'n1'], ['a', 'p2', 'n2'], ['a', 'p3', 'n1']]);
   assert.equal(overlapKey("It's  a Test."), overlapKey("it ' s a test"));
+});
+
+test('the default sources share no corpus with any evaluation task; every shared task exists', async () => {
+  const names = new Set(allTasks.map((t) => t.name));
+  for (const s of TRIPLE_SOURCES) for (const n of SOURCE_SHARES[s]) assert.ok(names.has(n), `${s} names unknown task ${n}`);
+  assert.deepEqual([...DISJOINT_SOURCES], ['esnli']);
+  for (const s of DISJOINT_SOURCES) assert.deepEqual(SOURCE_SHARES[s], []);
+  // every in-domain source is named for the tasks it was taken beside (its split of the same corpus)
+  assert.ok(SOURCE_SHARES.banking77.includes('Banking77Clustering') && SOURCE_SHARES.wikiqa.includes('WikiQA') && SOURCE_SHARES.twitterurl.includes('TwitterURLCorpus'));
+  for (const p of Object.values(PROFILES)) assert.ok(p.trainingSources.every((s) => DISJOINT_SOURCES.includes(s)), `profile ${p.name} trains on an in-domain source`);
+});
+
+test('instructQueries gives each query (only) its source instruction; the default gives none', { skip }, async () => {
+  const bare = await loadTrainingTriples({ seed: 1, evaluationTexts: [], limit: 20, sources: ['esnli', 'wikiqa'] });
+  const inst = await loadTrainingTriples({ seed: 1, evaluationTexts: [], limit: 20, sources: ['esnli', 'wikiqa'], instructQueries: true });
+  assert.ok(bare.triples.every((t) => !t.instruction));
+  assert.equal(inst.triples.length, bare.triples.length);
+  inst.triples.forEach((t, i) => {
+    assert.equal(t.instruction, TRAINING_INSTRUCTIONS[t.source]);
+    assert.deepEqual({ ...t, instruction: undefined }, { ...bare.triples[i]!, instruction: undefined });
+  });
+  const dflt = await loadTrainingTriples({ seed: 1, evaluationTexts: [], limit: 5 });
+  assert.ok(dflt.triples.every((t) => t.source === 'esnli'));
 });

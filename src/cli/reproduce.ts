@@ -12,6 +12,8 @@ import { profileByName } from '../training/profiles.ts';
 import { verifyDataFiles } from '../data/files.ts';
 import { ensureDir } from '../training/checkpoint.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
+import { reportHead } from '../report/report-head.ts';
+import type { Stats } from '../report/analysis.ts';
 
 const log = (s: string) => process.stderr.write(s + '\n');
 
@@ -74,10 +76,15 @@ function writeReport(out: string, profile: string, seeds: number[], timings: { s
   const table = existsSync(join(out, 'table.md')) ? readFileSync(join(out, 'table.md'), 'utf8') : '(no table)';
   const figDir = join(out, 'figures');
   const figures = existsSync(figDir) ? readdirSync(figDir).filter((f) => f.endsWith('.png')).sort() : [];
+  // the sanity gate, instructions, training sources and chance-level tasks come first
+  const statsFile = join(out, 'stats.json');
+  const head = existsSync(statsFile) ? reportHead(JSON.parse(readFileSync(statsFile, 'utf8')) as Stats, out) : '(no stats.json)';
   const lines = [
     `# Pooling and attention designs — ${profile} profile`,
     '',
     `Seeds: ${seeds.join(', ')}. Written ${new Date().toISOString()}.`,
+    '',
+    head.trim(),
     '',
     '## Results',
     '',

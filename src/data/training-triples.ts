@@ -11,6 +11,14 @@
 //   mrpc       MRPC train: sentence / paraphrase partner / non-paraphrase partner (anchor on either side)
 //   banking77  Banking77 train: query / a random query of the same intent / a random query of another intent (seeded)
 // Under one anchor with P positives and N negatives, positive i gets negative i mod N (P triples).
+//
+// Sources shared with evaluation (SOURCE_SHARES): every source but e-SNLI comes from a corpus that an
+// evaluation task also draws from (its train split beside the task's test split), so training on
+// it evaluates that task in-domain. The default, DISJOINT_SOURCES, is e-SNLI alone: SNLI (Flickr30k
+// captions) is the source of no evaluation task. (SICK and the STS 'images' sets are captions of
+// other image collections, a related domain; any text equal to an evaluation text is dropped anyway.)
+// TRIPLE_SOURCES, all seven, is the earlier mix; after the filters it is e-SNLI, TwitterURL,
+// Banking77 and WikiQA (STS-B, SICK and MRPC's train splits lose nearly every triple to overlap).
 // Then, per source: a triple with two equal texts is dropped (`degenerate`); a triple with any
 // text equal to an evaluation text is dropped (`overlapDropped`); repeats are dropped (`duplicates`),
 // all comparisons on `overlapKey` (case, whitespace, punctuation and tokenisation ignored).
@@ -27,7 +35,38 @@ import { parseSick, parseStsBenchmark } from '../eval/tasks/sts.ts';
 export const TRIPLE_SOURCES = ['esnli', 'twitterurl', 'wikiqa', 'stsb', 'sick', 'mrpc', 'banking77'] as const;
 export type TripleSource = (typeof TRIPLE_SOURCES)[number];
 
-export interface Triple { query: string; positive: string; negative: string; source: TripleSource }
+/** The evaluation tasks (registry names) whose source corpus each training source shares. */
+export const SOURCE_SHARES: Record<TripleSource, readonly string[]> = {
+  esnli: [],
+  twitterurl: ['TwitterURLCorpus'],
+  wikiqa: ['WikiQA'],
+  // STS-B is compiled from the SemEval STS 2012–2017 sets
+  stsb: ['STSBenchmark', 'STS12', 'STS13', 'STS14', 'STS15', 'STS16'],
+  sick: ['SICK-R', 'SICK-E'],
+  // STS12's MSRpar pairs are drawn from the MSR Paraphrase Corpus
+  mrpc: ['MRPC', 'STS12'],
+  banking77: ['Banking77', 'Banking77Clustering'],
+};
+
+/** The default: sources that share no corpus with any evaluation task. */
+export const DISJOINT_SOURCES: readonly TripleSource[] = TRIPLE_SOURCES.filter((s) => SOURCE_SHARES[s].length === 0);
+
+/** E5-style instruction of each source's queries, used when a profile instructs training queries. */
+export const TRAINING_INSTRUCTIONS: Record<TripleSource, string> = {
+  esnli: 'Given a premise, retrieve a hypothesis that is entailed by the premise',
+  twitterurl: 'Retrieve tweets that are semantically similar to the given tweet',
+  wikiqa: 'Given a question, retrieve Wikipedia sentences that answer the question',
+  stsb: 'Retrieve semantically similar text',
+  sick: 'Given a premise, retrieve a hypothesis that is entailed by the premise',
+  mrpc: 'Retrieve sentences that are paraphrases of the given sentence',
+  banking77: 'Given a online banking query, retrieve queries with the same intent',
+};
+
+export interface Triple {
+  query: string; positive: string; negative: string; source: TripleSource;
+  /** glued to the query (only) in training; '' or absent = none (the authors' collate) */
+  instruction?: string;
+}
 
 export interface SourceCount {
   /** Triples formed before any filtering. */
@@ -55,8 +94,10 @@ export interface TripleOptions {
   seed?: number;
   /** At most this many triples per source (a seeded sample of the clean ones). */
   limit?: number;
-  /** Which sources (default: all). */
+  /** Which sources (default: DISJOINT_SOURCES). */
   sources?: readonly TripleSource[];
+  /** Give each query its source's instruction (TRAINING_INSTRUCTIONS); default false. */
+  instructQueries?: boolean;
   /** Evaluation texts to keep disjoint from (default: `evaluationTexts()` of every registered task). */
   evaluationTexts?: Iterable<string>;
 }
@@ -231,7 +272,7 @@ async function candidateTriples(source: TripleSource, seed: number): Promise<{ t
 export async function loadTrainingTriples(opts: TripleOptions = {}): Promise<TrainingTriples> {
   const seed = opts.seed ?? 0;
   if (opts.limit !== undefined && !(Number.isInteger(opts.limit) && opts.limit >= 1)) throw new RangeError(`limit must be a positive integer, got ${opts.limit}`);
-  const sources = opts.sources ?? TRIPLE_SOURCES;
+  const sources = opts.sources ?? DISJOINT_SOURCES;
   for (const s of sources) if (!TRIPLE_SOURCES.includes(s)) throw new Error(`unknown triple source '${s}'; valid: ${TRIPLE_SOURCES.join(', ')}`);
   const evalKeys = new Set<string>();
   for (const t of opts.evaluationTexts ?? await evaluationTexts()) evalKeys.add(overlapKey(t));
@@ -251,7 +292,7 @@ export async function loadTrainingTriples(opts: TripleOptions = {}): Promise<Tra
       ? seededShuffle(f.clean, mulberry32(seed + 1 + TRIPLE_SOURCES.indexOf(source))).slice(0, opts.limit)
       : f.clean;
     counts[source] = { ...f.count, kept: kept.length };
-    all.push(...kept);
+    all.push(...(opts.instructQueries ? kept.map((t) => ({ ...t, instruction: TRAINING_INSTRUCTIONS[source] })) : kept));
   }
   return { triples: seededShuffle(all, mulberry32(seed)), counts, seed, files };
 }

@@ -1,13 +1,18 @@
-// One task end to end: load its data, embed each side, run its category's evaluator. Which texts get
-// the task instruction follows the task: every text for `instructed: 'all'` (symmetric tasks),
-// only the query side for `'queries'` (documents, candidates and corpora never).
+// One task end to end: load its data, embed each side, run its category's evaluator, and compute
+// the chance level of its main score on the same items (src/eval/chance.ts). Which texts get the
+// task instruction follows the run's instruction policy, per task family (src/eval/instruction-policy.ts).
 import {
   evaluateClassification, evaluateClustering, evaluatePairClassification, evaluateReranking,
   evaluateRetrieval, evaluateSTS, evaluateSummarization, type EvaluationResult,
 } from './evaluators/index.ts';
 import type { Quirks, Task } from './tasks/index.ts';
+import { instructionFor, type EvalInstructionPolicyName } from './instruction-policy.ts';
+import {
+  accuracyChance, averagePrecisionChance, meanAveragePrecisionChance, meanSpearmanChance, ndcgChance,
+  spearmanChance, vMeasureChance, type Chance,
+} from './chance.ts';
 
-export type Side = 'query' | 'document';
+export { instructionFor, type Side } from './instruction-policy.ts';
 
 /** Embeds texts for one side of the task, in input order. */
 export type EmbedFn = (texts: readonly string[], instruction: string) => Promise<Float32Array[]>;
@@ -18,11 +23,10 @@ export interface TaskRun {
   items: string;
   quirks: Quirks;
   files: string[];
-}
-
-/** The instruction glued to a text of this side, or '' (never for documents of a 'queries' task). */
-export function instructionFor(task: Task, side: Side): string {
-  return side === 'query' || task.instructed === 'all' ? task.instruction : '';
+  /** the main score of a random scorer on the same items */
+  chance: Chance;
+  /** the instruction each side got ('' = none) */
+  instructions: { query: string; document: string };
 }
 
 /**
@@ -55,9 +59,10 @@ function comparable(task: Task, ps: Record<string, unknown>): Record<string, unk
   }
 }
 
-export async function runTask(task: Task, embed: EmbedFn, limit?: number): Promise<TaskRun> {
-  const q = instructionFor(task, 'query'), d = instructionFor(task, 'document');
+export async function runTask(task: Task, embed: EmbedFn, limit?: number, policy: EvalInstructionPolicyName = 'authors'): Promise<TaskRun> {
+  const q = instructionFor(task, 'query', policy), d = instructionFor(task, 'document', policy);
   let result: EvaluationResult<object>;
+  let chance: Chance;
   let items: string;
   let loaded: { quirks: Quirks; files: string[] };
   switch (task.category) {
@@ -66,6 +71,7 @@ export async function runTask(task: Task, embed: EmbedFn, limit?: number): Promi
       const e1 = await embed(data.pairs.map((p) => p.s1), q);
       const e2 = await embed(data.pairs.map((p) => p.s2), d);
       result = evaluateSTS(e1, e2, data.pairs.map((p) => p.score), data.pairs.map((p) => p.id));
+      chance = spearmanChance(data.pairs.length);
       items = `${data.pairs.length} pairs`; loaded = data;
       break;
     }
@@ -74,12 +80,14 @@ export async function runTask(task: Task, embed: EmbedFn, limit?: number): Promi
       const train = await embed(data.train.map((x) => x.text), q);
       const test = await embed(data.test.map((x) => x.text), q);
       result = evaluateClassification(train, data.train.map((x) => x.label), test, data.test.map((x) => x.label));
+      chance = accuracyChance(new Set(data.train.map((x) => x.label)).size, data.test.length);
       items = `${data.train.length} train + ${data.test.length} test texts, ${data.labels.length} labels`; loaded = data;
       break;
     }
     case 'Clustering': {
       const data = await task.load({ limit });
       result = evaluateClustering(await embed(data.texts, q), data.labels);
+      chance = vMeasureChance(data.labels);
       items = `${data.texts.length} texts, ${new Set(data.labels).size} labels`; loaded = data;
       break;
     }
@@ -88,6 +96,7 @@ export async function runTask(task: Task, embed: EmbedFn, limit?: number): Promi
       const e1 = await embed(data.pairs.map((p) => p.s1), q);
       const e2 = await embed(data.pairs.map((p) => p.s2), d);
       result = evaluatePairClassification(e1, e2, data.pairs.map((p) => p.label), data.pairs.map((p) => p.id));
+      chance = averagePrecisionChance(data.pairs.map((p) => p.label));
       items = `${data.pairs.length} pairs (${data.pairs.filter((p) => p.label === 1).length} positive)`; loaded = data;
       break;
     }
@@ -98,6 +107,8 @@ export async function runTask(task: Task, embed: EmbedFn, limit?: number): Promi
       let at = 0;
       const take = (n: number) => { const s = candidates.slice(at, at + n); at += n; return s; };
       result = evaluateReranking(data.queries.map((x, i) => ({ id: x.id, query: queries[i]!, positive: take(x.positives.length), negative: take(x.negatives.length) })));
+      // the evaluator skips queries lacking a positive or a negative, as MTEB does
+      chance = meanAveragePrecisionChance(data.queries.filter((x) => x.positives.length > 0 && x.negatives.length > 0).map((x) => ({ positives: x.positives.length, negatives: x.negatives.length })));
       items = `${data.queries.length} queries, ${candidates.length} candidates`; loaded = data;
       break;
     }
@@ -107,6 +118,7 @@ export async function runTask(task: Task, embed: EmbedFn, limit?: number): Promi
       const ce = await embed(data.corpus.map((x) => x.text), d);
       const qrels = Object.fromEntries([...data.qrels].map(([qid, m]) => [qid, Object.fromEntries(m)]));
       result = evaluateRetrieval({ ids: data.queries.map((x) => x.id), embeddings: qe }, { ids: data.corpus.map((x) => x.id), embeddings: ce }, qrels);
+      chance = ndcgChance(data.queries.map((x) => [...(data.qrels.get(x.id)?.values() ?? [])]), data.corpus.length);
       items = `${data.queries.length} queries, ${data.corpus.length} documents`; loaded = data;
       break;
     }
@@ -119,10 +131,12 @@ export async function runTask(task: Task, embed: EmbedFn, limit?: number): Promi
         const s = summaries.slice(at, at + x.summaries.length); at += x.summaries.length;
         return { id: x.docId, references: [refs[i]!], summaries: s, humanScores: x.summaries.map((y) => y.human) };
       }));
+      // documents whose human scores are all equal have no Spearman and are skipped by the evaluator
+      chance = meanSpearmanChance(data.documents.filter((x) => new Set(x.summaries.map((y) => y.human)).size > 1).map((x) => x.summaries.length));
       items = `${data.documents.length} documents, ${summaries.length} summaries`; loaded = data;
       break;
     }
   }
   const r = result as EvaluationResult<Record<string, unknown>>;
-  return { result: { ...r, per_sample: comparable(task, r.per_sample) }, items, quirks: loaded.quirks, files: loaded.files };
+  return { result: { ...r, per_sample: comparable(task, r.per_sample) }, items, quirks: loaded.quirks, files: loaded.files, chance, instructions: { query: q, document: d } };
 }

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { cacheKey, EmbeddingCache } from './embedding-cache.ts';
 import { runTask } from './run-task.ts';
+import type { Chance } from './chance.ts';
+import { DEFAULT_INSTRUCTION_POLICY, type InstructionPolicy } from './instruction-policy.ts';
 import { identityHash, openEncoder, type OpenEncoderOptions, type SentenceEncoder } from './sentence-encoder.ts';
 import { allTasks, TASK_CATEGORIES, type Task } from './tasks/index.ts';
 
@@ -70,6 +72,10 @@ export interface TaskResultJson {
   files: string[];
   quirks?: Record<string, number>;
   cache: CacheStats;
+  /** the instruction each side got under the run's policy ('' = none) */
+  instructions: { query: string; document: string };
+  /** main score of a random scorer on the same items (src/eval/chance.ts) */
+  chance: Chance;
 }
 
 export interface DesignResultsJson {
@@ -78,6 +84,8 @@ export interface DesignResultsJson {
   limit: number | null;
   profile: string | null;
   instructions: boolean;
+  /** the run's instruction policy (training queries, evaluation per family) */
+  instruction_policy: InstructionPolicy;
   encoder: Record<string, unknown>;
   identity_sha256: string;
   created: string;
@@ -94,6 +102,8 @@ export interface EvaluateDesignOptions extends OpenEncoderOptions {
   limit?: number;
   /** recorded in the results */
   profile?: string;
+  /** instruction policy (default: the authors', src/eval/instruction-policy.ts) */
+  instructionPolicy?: InstructionPolicy;
   /** an encoder already open for `design` (reused across calls in one process) */
   encoder?: SentenceEncoder;
   log?: (line: string) => void;
@@ -124,11 +134,12 @@ export async function evaluateDesign(opts: EvaluateDesignOptions): Promise<Desig
   const file = resultsFile(opts.runDir, opts.design);
   mkdirSync(join(opts.runDir, 'results'), { recursive: true });
   const limit = opts.limit ?? null;
-  const previous = readPrevious(file, idHash, limit, encoder.usesInstructions);
+  const policy = opts.instructionPolicy ?? DEFAULT_INSTRUCTION_POLICY;
+  const previous = readPrevious(file, idHash, limit, encoder.usesInstructions, policy);
   if (previous === 'replaced') log(`${tag} ${file} was written for another encoder, limit or instruction setting: replacing it`);
   const results: DesignResultsJson = {
     design: opts.design, backend: encoder.backend, limit, profile: opts.profile ?? null,
-    instructions: encoder.usesInstructions, encoder: encoder.identity, identity_sha256: idHash,
+    instructions: encoder.usesInstructions, instruction_policy: policy, encoder: encoder.identity, identity_sha256: idHash,
     created: new Date().toISOString(), seconds: 0,
     cache: { ...emptyStats(), segments_loaded: cache.segments, corrupt_segments: cache.corrupt },
     tasks: typeof previous === 'object' ? previous.tasks : {},
@@ -166,7 +177,7 @@ export async function evaluateDesign(opts: EvaluateDesignOptions): Promise<Desig
     };
     let run;
     try {
-      run = await runTask(task, embed, opts.limit);
+      run = await runTask(task, embed, opts.limit, policy.eval);
     } catch (e) {
       throw new Error(`${opts.design}, task ${task.name}: ${(e as Error).message}`, { cause: e });
     }
@@ -174,6 +185,7 @@ export async function evaluateDesign(opts: EvaluateDesignOptions): Promise<Desig
     const entry: TaskResultJson = {
       category: task.category, main_score: run.result.main_score, scores: run.result.scores, per_sample: run.result.per_sample,
       seconds, items: run.items, instruction: encoder.usesInstructions ? task.instruction : '', files: run.files, cache: stats,
+      instructions: encoder.usesInstructions ? run.instructions : { query: '', document: '' }, chance: run.chance,
     };
     if (Object.keys(run.quirks).length) entry.quirks = run.quirks;
     results.tasks[task.name] = entry;
@@ -199,11 +211,12 @@ function ordered(tasks: Record<string, TaskResultJson>): Record<string, TaskResu
 
 /** The previous results of the same encoder, limit and instruction setting (kept), 'replaced'
  *  when they differ, or undefined when there are none. */
-function readPrevious(file: string, idHash: string, limit: number | null, instructions: boolean): DesignResultsJson | 'replaced' | undefined {
+function readPrevious(file: string, idHash: string, limit: number | null, instructions: boolean, policy: InstructionPolicy): DesignResultsJson | 'replaced' | undefined {
   if (!existsSync(file)) return undefined;
   try {
     const prev = JSON.parse(readFileSync(file, 'utf8')) as DesignResultsJson;
-    if (prev.identity_sha256 === idHash && prev.limit === limit && prev.instructions === instructions && prev.tasks && typeof prev.tasks === 'object') return prev;
+    if (prev.identity_sha256 === idHash && prev.limit === limit && prev.instructions === instructions
+      && JSON.stringify(prev.instruction_policy) === JSON.stringify(policy) && prev.tasks && typeof prev.tasks === 'object') return prev;
   } catch { /* unreadable: replaced below */ }
   return 'replaced';
 }

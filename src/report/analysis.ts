@@ -1,20 +1,24 @@
 // The statistics behind `compare`: every design against the baseline (Model 1), per category
 // (Wilcoxon over datasets, as the paper) and per dataset (paired bootstrap and permutation over
 // samples, beyond the paper), with Holm and Benjamini–Hochberg adjustments, effect sizes and,
-// when there are several training seeds, a test of each difference against seed-to-seed variation.
+// when there are several training seeds, a paired test of each difference against seed-to-seed
+// variation (seed s gives every design the same triple order and initialisation seed).
 // The result is plain data, written as stats.json; the tables are rendered from it.
 import { wilcoxon, type WilcoxonResult } from '../stats/wilcoxon.ts';
 import { padjust } from '../stats/padjust.ts';
 import { mean } from '../stats/descriptive.ts';
 import { matchedPairsRankBiserial, medianDifference } from '../stats/effectSize.ts';
-import { summarizeSeeds, welchTTest, type SeedSummary, type WelchResult } from '../stats/seeds.ts';
+import { pairedTTest, summarizeSeeds, type PairedTTestResult, type SeedSummary } from '../stats/seeds.ts';
 import { comparePaired, type PairedData } from '../stats/pairedDesigns.ts';
 import type { BootstrapResult } from '../stats/bootstrap.ts';
 import type { PermutationResult } from '../stats/permutation.ts';
-import { type Category, type PerSample, type SeedRun } from './results.ts';
+import { type Category, type PerSample, type SeedRun, type TaskChance } from './results.ts';
+import { chanceLevel, type ChanceLevel } from './chance-level.ts';
 
 /** Outside reference rows: shown with absolute scores, never tested. */
 export const REFERENCE_DESIGNS = ['base-mean', 'base-eos', 'use-lite'];
+/** Reference rows that are not the decoder (left out of the chance-level rule). */
+export const OUTSIDE_ENCODERS = ['use-lite'];
 /** Column order: the paper's four categories first. */
 export const CATEGORY_ORDER: Category[] = ['STS', 'Classification', 'Retrieval', 'Clustering', 'PairClassification', 'Reranking', 'Summarization'];
 
@@ -55,8 +59,8 @@ export interface CategoryTest {
   p_bh: number | null;
   rank_biserial: number | null;
   median_difference: BootstrapResult | null;
-  /** Welch t-test of the per-seed category scores (needs 2 seeds of each design) */
-  seed_test: WelchResult | null;
+  /** paired t-test over seeds of the per-seed category scores (needs 2 seeds both designs have) */
+  seed_test: PairedTTestResult | null;
   seed_p_holm: number | null;
 }
 
@@ -67,7 +71,8 @@ export interface DatasetTest {
   category: Category;
   /** main-score difference, mean over seeds */
   difference: number;
-  seed_test: WelchResult | null;
+  /** paired t-test over the seeds both designs have */
+  seed_test: PairedTTestResult | null;
   per_sample: null | {
     kind: 'values' | 'sts';
     statistic: string;
@@ -99,6 +104,10 @@ export interface Stats {
   dataset_scores: Record<string, Record<string, { category: Category; seeds: SeedSummary }>>;
   category_tests: CategoryTest[];
   dataset_tests: DatasetTest[];
+  /** the instruction policy the results record ({train, eval}); null when they record none or disagree */
+  instruction_policy: { train: string; eval: string } | null;
+  /** tasks where no decoder design beats a random scorer, and category means without them */
+  chance_level: ChanceLevel;
   warnings: string[];
 }
 
@@ -239,8 +248,7 @@ export function analyze(runs: SeedRun[], options: AnalysisOptions = {}): Stats {
       };
       try { t.wilcoxon = summarizeWilcoxon(wilcoxon(x, y, { alternative: 'two-sided', zeroMethod: 'wilcox', method: 'auto' })); }
       catch (e) { t.error = (e as Error).message; }
-      const sa = perSeedCategory(idx, design, common, runs.length), sb = perSeedCategory(idx, baseline, common, runs.length);
-      if (sa && sb && sa.n >= 2 && sb.n >= 2) t.seed_test = welchTTest(sa.values, sb.values);
+      t.seed_test = seedPairedTest(perSeedCategoryBySeed(idx, design, common, runs.length), perSeedCategoryBySeed(idx, baseline, common, runs.length));
       category_tests.push(t);
     }
   }
@@ -257,7 +265,7 @@ export function analyze(runs: SeedRun[], options: AnalysisOptions = {}): Stats {
       const t: DatasetTest = {
         design, baseline, dataset, category: idx.category.get(dataset)!,
         difference: mean(common.map((s) => a.get(s)! - b.get(s)!)),
-        seed_test: a.size >= 2 && b.size >= 2 ? welchTTest([...a.values()], [...b.values()]) : null,
+        seed_test: seedPairedTest(a, b),
         per_sample: null,
       };
       if (opts.skipPerSample) t.per_sample_skipped = 'per-sample tests switched off';
@@ -282,6 +290,26 @@ export function analyze(runs: SeedRun[], options: AnalysisOptions = {}): Stats {
   }
   adjustInto(dataset_tests, (t) => t.per_sample?.permutation.pvalue ?? NaN, (t, h, b) => { if (t.per_sample) { t.per_sample.p_holm = num(h); t.per_sample.p_bh = num(b); } });
 
+  // Chance levels (recorded per task by eval) and the tasks no decoder design lifts above them
+  const chance: Record<string, TaskChance> = {};
+  const policies = new Set<string>();
+  for (const run of runs) {
+    for (const res of Object.values(run.designs)) {
+      if (res.instruction_policy && !OUTSIDE_ENCODERS.includes(res.design)) policies.add(JSON.stringify(res.instruction_policy));
+      for (const [dataset, task] of Object.entries(res.tasks)) {
+        if (!task.chance) continue;
+        const known = chance[dataset];
+        if (!known) chance[dataset] = task.chance;
+        else if (Math.abs(known.mean - task.chance.mean) > 1e-9) warnings.push(`${res.file}: ${dataset} chance level ${task.chance.mean} differs from ${known.mean} elsewhere (different items?)`);
+      }
+    }
+  }
+  if (policies.size > 1) warnings.push(`the results record different instruction policies: ${[...policies].join(' vs ')}`);
+  const seedMeans = Object.fromEntries(designs.map((d) => [d, Object.fromEntries([...idx.scores.get(d)!].map(([ds, m]) => [ds, seedMean(m)]))]));
+  const decoderDesigns = designs.filter((d) => !OUTSIDE_ENCODERS.includes(d));
+  const chance_level = chanceLevel(seedMeans, Object.fromEntries(idx.category), chance, decoderDesigns, categories);
+  if (chance_level.unknown.length) warnings.push(`no chance level recorded for ${chance_level.unknown.join(', ')} (results written before eval recorded it)`);
+
   return {
     baseline, designs, tested, references: designs.filter((d) => references.includes(d)), categories,
     seeds: runs.map((r) => r.seed), options: opts,
@@ -292,11 +320,30 @@ export function analyze(runs: SeedRun[], options: AnalysisOptions = {}): Stats {
       p_bh: 'Benjamini-Hochberg adjustment over the same families',
       rank_biserial: 'matched-pairs rank-biserial correlation (R+ - R-)/(R+ + R-) over the non-zero differences',
       median_difference: 'median paired difference with a percentile bootstrap interval',
-      seed_test: 'Welch t-test of the per-seed scores of the two designs (only with >= 2 seeds each); seed_p_holm: Holm over all category seed tests',
+      seed_test: 'paired t-test (scipy.stats.ttest_rel) of the per-seed scores of the two designs, seeds paired by index: seed s gives every design the same triple order and initialisation seed (only with >= 2 seeds both have); seed_p_holm: Holm over all category seed tests',
+      chance_level: 'see chance_level.rule',
       per_sample: 'values: mean per-sample difference, sign-flip permutation test; sts: difference of Spearman rho, pairs resampled (bootstrap) or design predictions swapped per pair (permutation); seeds paired by index and averaged',
     },
-    category_scores, dataset_scores, category_tests, dataset_tests, warnings,
+    category_scores, dataset_scores, category_tests, dataset_tests,
+    instruction_policy: policies.size === 1 ? JSON.parse([...policies][0]!) : null,
+    chance_level, warnings,
   };
+}
+
+/** Per-seed category scores over the given datasets, keyed by seed index (seeds lacking one are left out). */
+function perSeedCategoryBySeed(idx: Index, design: string, datasets: string[], nSeeds: number): Map<number, number> {
+  const out = new Map<number, number>();
+  for (let s = 0; s < nSeeds; s++) {
+    const m = datasets.map((d) => idx.scores.get(design)?.get(d)?.get(s));
+    if (m.every((v) => v !== undefined)) out.set(s, mean(m as number[]));
+  }
+  return out;
+}
+
+/** Paired t-test over the seeds both have; null below two pairs. */
+function seedPairedTest(a: Map<number, number>, b: Map<number, number>): PairedTTestResult | null {
+  const seeds = [...a.keys()].filter((s) => b.has(s)).sort((x, y) => x - y);
+  return seeds.length >= 2 ? pairedTTest(seeds.map((s) => a.get(s)!), seeds.map((s) => b.get(s)!)) : null;
 }
 
 /** Per-seed category scores over the given datasets; null when no seed has them all. */

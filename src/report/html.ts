@@ -1,6 +1,7 @@
 // HTML writer for the paper-style table (a standalone fragment with a caption and notes).
 import { type Table } from './table.ts';
-import { ourText, paperText } from './markdown.ts';
+import { ourText, paperText, pText } from './markdown.ts';
+import { formatNumber } from './table.ts';
 
 export function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -25,6 +26,15 @@ export function tableToHtml(t: Table): string {
     `<tbody>\n${body}\n</tbody>`,
     '</table>',
     `<ul class="notes">${t.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`,
+    ...(t.untestable.length ? [
+      '<table class="paper-table untestable">',
+      '<caption>Categories the Wilcoxon test cannot decide: per-dataset paired permutation tests</caption>',
+      `<thead><tr>${['design', 'category', 'n', 'dataset', 'difference', 'permutation p', 'Holm p'].map((h) => `<th>${h}</th>`).join('')}</tr></thead>`,
+      '<tbody>',
+      ...t.untestable.flatMap((g) => g.datasets.map((d) => `<tr>${[g.design, g.category, String(g.n), d.dataset,
+        Number.isFinite(d.difference) ? formatNumber(d.difference, true) : '—', pText(d.p), pText(d.p_holm)].map((x) => `<td>${escapeHtml(x)}</td>`).join('')}</tr>`)),
+      '</tbody>', '</table>',
+    ] : []),
     '',
   ].join('\n');
 }

@@ -28,6 +28,7 @@ function ours(c: Cell, kind: RowKind): string {
 function paper(c: Cell, kind: RowKind): string {
   if (!c.paper) return '--';
   const v = `$${formatNumber(c.paper.value, kind === 'tested', '-')}${c.paper.significant ? '^{*}' : ''}$`;
+  if (c.untestable) return `${v} \\textit{untestable (n = ${c.untestable.n})}`;
   return c.agrees === null ? v : `${v} ${c.agrees ? '\\checkmark' : '$\\times$'}`;
 }
 

@@ -10,7 +10,31 @@ export function ourText(c: Cell, kind: RowKind, minus = '−'): string {
 export function paperText(c: Cell, kind: RowKind, minus = '−'): string {
   if (!c.paper) return '—';
   const v = formatNumber(c.paper.value, kind === 'tested', minus) + (c.paper.significant ? '*' : '');
+  if (c.untestable) return `${v} untestable (n = ${c.untestable.n})`;
   return c.agrees === null ? v : `${v} ${c.agrees ? '✓' : '✗'}`;
+}
+
+/** p as text: 4 decimals, or '<0.0001'; '—' when missing. */
+export function pText(p: number | null): string {
+  if (p === null || !Number.isFinite(p)) return '—';
+  return p < 1e-4 ? '<0.0001' : p.toFixed(4);
+}
+
+/** The per-dataset permutation tests of the categories the Wilcoxon test cannot decide. */
+export function untestableToMarkdown(t: Table, minus = '−'): string {
+  if (t.untestable.length === 0) return '';
+  const lines = [
+    '**Categories the Wilcoxon test cannot decide** (fewer than six datasets): each dataset\'s paired permutation test over its samples (queries, pairs, texts; seeds paired), difference to the baseline, p and Holm-adjusted p over all per-dataset tests.',
+    '',
+    '| design | category | n | dataset | difference | permutation p | Holm p |',
+    '|---|---|---:|---|---:|---:|---:|',
+  ];
+  for (const g of t.untestable) {
+    for (const d of g.datasets) {
+      lines.push(`| ${g.design} | ${g.category} | ${g.n} | ${d.dataset} | ${Number.isFinite(d.difference) ? formatNumber(d.difference, true, minus) : '—'} | ${pText(d.p)} | ${pText(d.p_holm)} |`);
+    }
+  }
+  return lines.join('\n') + '\n';
 }
 
 export function tableToMarkdown(t: Table): string {
@@ -20,5 +44,6 @@ export function tableToMarkdown(t: Table): string {
     const cells = t.categories.flatMap((c) => [ourText(r.cells[c]!, r.kind), paperText(r.cells[c]!, r.kind)]);
     lines.push(`| ${[r.label, ...cells].join(' | ')} |`);
   }
-  return `${lines.join('\n')}\n\n${t.notes.map((n) => `- ${n}`).join('\n')}\n`;
+  const extra = untestableToMarkdown(t);
+  return `${lines.join('\n')}\n\n${t.notes.map((n) => `- ${n}`).join('\n')}\n${extra ? `\n${extra}` : ''}`;
 }

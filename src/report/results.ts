@@ -11,18 +11,25 @@ export type PerSample =
   | { kind: 'values'; ids: string[]; values: number[] }
   | { kind: 'sts'; ids: string[]; predicted: number[]; gold: number[] };
 
+/** The main score of a random scorer on the task's items (src/eval/chance.ts). */
+export interface TaskChance { mean: number; sd: number; method: string }
+
 export interface TaskResult {
   category: Category;
   main_score: number;
   scores: Record<string, unknown>;
   per_sample?: PerSample;
   seconds?: number;
+  /** absent in results written before chance levels were recorded */
+  chance?: TaskChance;
 }
 
 export interface DesignResult {
   design: string;
   file: string;
   tasks: Record<string, TaskResult>;
+  /** the run's instruction policy (src/eval/instruction-policy.ts); absent in older results */
+  instruction_policy?: { train: string; eval: string };
 }
 
 export interface SeedRun {
@@ -82,9 +89,22 @@ export function parseDesignResult(text: string, file: string): DesignResult {
     const task: TaskResult = { category: t.category as Category, main_score: t.main_score, scores: isObject(t.scores) ? t.scores : {} };
     if (t.per_sample !== undefined && t.per_sample !== null) task.per_sample = parsePerSample(t.per_sample, `${where}.per_sample`);
     if (typeof t.seconds === 'number') task.seconds = t.seconds;
+    if (t.chance !== undefined && t.chance !== null) {
+      const c = t.chance;
+      if (!isObject(c) || typeof c.mean !== 'number' || !Number.isFinite(c.mean) || typeof c.sd !== 'number' || !(c.sd >= 0)) {
+        throw new ResultsError(`${where}.chance: expected { mean, sd >= 0, method }`);
+      }
+      task.chance = { mean: c.mean, sd: c.sd, method: typeof c.method === 'string' ? c.method : '' };
+    }
     tasks[name] = task;
   }
-  return { design: raw.design, file, tasks };
+  const out: DesignResult = { design: raw.design, file, tasks };
+  const ip = raw.instruction_policy;
+  if (ip !== undefined) {
+    if (!isObject(ip) || typeof ip.train !== 'string' || typeof ip.eval !== 'string') throw new ResultsError(`${file}: instruction_policy: expected { train, eval } strings`);
+    out.instruction_policy = { train: ip.train, eval: ip.eval };
+  }
+  return out;
 }
 
 function readResultsFolder(dir: string): Record<string, DesignResult> {

@@ -1,9 +1,12 @@
 // The paper-style table as data: rows = designs, columns = categories; Model 1 absolute, the other
 // designs as differences to it with significance marks; beside each of our cells the paper's
-// published Mistral-7B number and whether the direction of the effect agrees. The Markdown,
-// HTML and LaTeX writers only format this structure.
+// published Mistral-7B number and whether the direction of the effect agrees — only where our
+// Wilcoxon test over the category's datasets could reach significance at all: with fewer than six
+// datasets it cannot, so the cell says "untestable (n = k)" and the per-dataset permutation tests
+// stand in for it. The Markdown, HTML and LaTeX writers only format this structure.
 import type { Stats, CategoryTest } from './analysis.ts';
 import { paperRow, type PaperTable } from './paperTable.ts';
+import { minExactTwoSidedP } from '../stats/wilcoxon.ts';
 
 export const MARKS = {
   wilcoxon: '*',
@@ -22,8 +25,28 @@ export interface Cell {
   marks: string;
   /** the paper's number for this cell, if it published one */
   paper: { value: number; significant: boolean } | null;
-  /** same sign as the paper's difference (tested rows with a paper number only) */
+  /** same sign as the paper's difference (tested rows with a paper number, testable categories only) */
   agrees: boolean | null;
+  /** the category has too few datasets for the exact Wilcoxon test to reach p < alpha: n datasets */
+  untestable: { n: number; minP: number } | null;
+}
+
+/** One dataset of a category the Wilcoxon test cannot decide: its own paired permutation test. */
+export interface PerDatasetTest {
+  dataset: string;
+  difference: number;
+  /** permutation p over the dataset's samples (null when the per-sample test was skipped) */
+  p: number | null;
+  p_holm: number | null;
+}
+
+/** The per-dataset tests of one design in one untestable category. */
+export interface UntestableGroup {
+  design: string;
+  category: string;
+  n: number;
+  minP: number;
+  datasets: PerDatasetTest[];
 }
 
 export interface TableRow {
@@ -39,6 +62,8 @@ export interface Table {
   /** paper model the side columns come from */
   paperModel: string;
   notes: string[];
+  /** per-dataset permutation tests where the category test is untestable */
+  untestable: UntestableGroup[];
 }
 
 export const DESIGN_LABELS: Record<string, string> = {
@@ -58,6 +83,7 @@ export function buildTable(stats: Stats, paper: PaperTable): Table {
   const testOf = (design: string, cat: string): CategoryTest | undefined =>
     stats.category_tests.find((t) => t.design === design && t.category === cat);
   const rows: TableRow[] = [];
+  const untestable: UntestableGroup[] = [];
   const order: [string, RowKind][] = [
     [stats.baseline, 'baseline'],
     ...stats.tested.map((d): [string, RowKind] => [d, 'tested']),
@@ -77,11 +103,22 @@ export function buildTable(stats: Stats, paper: PaperTable): Table {
         if (t?.p_holm != null && t.p_holm < alpha) marks += MARKS.holm;
         if (t?.seed_test && t.seed_test.pvalue < alpha) marks += MARKS.seeds;
         const value = t ? t.difference : null;
-        const agrees = value === null || paperCell === null || value === 0 ? null : Math.sign(value) === Math.sign(paperCell.value);
-        cells[cat] = { value, sd: null, marks, paper: paperCell, agrees };
+        const n = t ? t.datasets.length : 0, minP = minExactTwoSidedP(n);
+        const cannot = t !== undefined && minP >= alpha ? { n, minP } : null;
+        const agrees = value === null || paperCell === null || value === 0 || cannot ? null : Math.sign(value) === Math.sign(paperCell.value);
+        cells[cat] = { value, sd: null, marks, paper: paperCell, agrees, untestable: cannot };
+        if (cannot) {
+          untestable.push({
+            design, category: cat, n, minP,
+            datasets: t!.datasets.map((d) => {
+              const dt = stats.dataset_tests.find((x) => x.design === design && x.dataset === d);
+              return { dataset: d, difference: dt?.difference ?? NaN, p: dt?.per_sample?.permutation.pvalue ?? null, p_holm: dt?.per_sample?.p_holm ?? null };
+            }),
+          });
+        }
       } else {
         const sd = cs?.seeds && cs.seeds.n >= 2 ? cs.seeds.sd : null;
-        cells[cat] = { value: cs ? cs.score : null, sd, marks: '', paper: kind === 'baseline' ? paperCell : null, agrees: null };
+        cells[cat] = { value: cs ? cs.score : null, sd, marks: '', paper: kind === 'baseline' ? paperCell : null, agrees: null, untestable: null };
       }
     }
     rows.push({ design, label: DESIGN_LABELS[design] ?? design, kind, cells });
@@ -91,11 +128,11 @@ export function buildTable(stats: Stats, paper: PaperTable): Table {
     `${DESIGN_LABELS[stats.baseline] ?? stats.baseline}: absolute category scores (mean over the category's datasets of the main score${nSeeds > 1 ? `, averaged over ${nSeeds} seeds; ± seed sd` : ''}); other designs: difference to it over the datasets both have; references: absolute, not tested.`,
     `${MARKS.wilcoxon} Wilcoxon signed-rank over the category's datasets, two-sided p < ${alpha}, uncorrected (the paper's rule).`,
     `${MARKS.holm} Holm-adjusted p < ${alpha} over all ${stats.category_tests.length} design × category Wilcoxon tests.`,
-    ...(nSeeds > 1 ? [`${MARKS.seeds} Welch t-test of the per-seed category scores against the baseline's, p < ${alpha}, uncorrected.`] : []),
-    `Paper: Tang & Yang (2024), ${paper.base_model} (${MARKS.wilcoxon} = significant there); ✓/✗: our difference has the same/opposite sign as the paper's.`,
-    'With n datasets the exact two-sided Wilcoxon test cannot reach p < 0.05 below n = 6; per-dataset bootstrap and permutation tests are in stats.json.',
+    ...(nSeeds > 1 ? [`${MARKS.seeds} paired t-test over the ${nSeeds} seeds (same triple order and initialisation per seed) of the per-seed category scores against the baseline's, p < ${alpha}, uncorrected.`] : []),
+    `Paper: Tang & Yang (2024), ${paper.base_model} (${MARKS.wilcoxon} = significant there); ✓/✗: our difference has the same/opposite sign as the paper's, shown only where our Wilcoxon test can reach p < ${alpha}.`,
+    `untestable (n = k): with k datasets the exact two-sided Wilcoxon test cannot go below p = 2/2^k (≥ 0.0625 for k < 6), so no sign agreement is claimed there; the per-dataset paired permutation tests stand in for it (below, and in stats.json).`,
   ];
-  return { categories: stats.categories, rows, paperModel: paper.base_model, notes };
+  return { categories: stats.categories, rows, paperModel: paper.base_model, notes, untestable };
 }
 
 /** Fixed-point formatting: absolute scores plain, differences with an explicit sign (U+2212 minus). */

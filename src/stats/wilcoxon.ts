@@ -148,3 +148,18 @@ export function wilcoxon(x: ArrayLike<number>, y?: ArrayLike<number> | null, opt
   pvalue = Math.min(1, Math.max(0, pvalue));
   return { statistic: T, pvalue, method: 'exact', n: count, nZero, rPlus, rMinus, warnings };
 }
+
+/**
+ * The smallest two-sided p-value the exact test can give with n non-zero differences: every
+ * difference of one sign, P = 2 · 2⁻ⁿ (capped at 1). Below n = 6 it is ≥ 0.0625, so no category
+ * with fewer than six datasets can ever be significant at 0.05.
+ */
+export function minExactTwoSidedP(n: number): number {
+  if (!Number.isInteger(n) || n < 0) throw new WilcoxonError(`minExactTwoSidedP: n must be a non-negative integer, got ${n}`);
+  return n === 0 ? 1 : Math.min(1, 2 * signedRankPmf(n)[0]!);
+}
+
+/** Whether the exact two-sided test over n datasets can reach p < alpha at all. */
+export function wilcoxonCanReject(n: number, alpha: number): boolean {
+  return minExactTwoSidedP(n) < alpha;
+}

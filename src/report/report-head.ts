@@ -1,0 +1,85 @@
+// The top of REPORT.md, before the tables: the sanity gate (does fine-tuned Model 1 beat the
+// untrained base rows?), the run's instruction policy and training sources, and the chance-level
+// tasks with the category means with and without them. Read from stats.json and the run folder.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Stats } from './analysis.ts';
+import { DESIGN_LABELS, formatNumber } from './table.ts';
+import { sanityGate, sanityGateMarkdown } from './sanity-gate.ts';
+import { describeInstructionPolicy, type InstructionPolicy } from '../eval/instruction-policy.ts';
+import { SOURCE_SHARES, type TripleSource } from '../data/training-triples.ts';
+
+export interface TrainingData {
+  sources: string[];
+  /** kept triples per source */
+  kept: Record<string, number>;
+  trainInstructions: string | null;
+}
+
+/** The training data recorded in the run folder (triples.json of each seed; they are identical). */
+export function runTrainingData(runDir: string): TrainingData | null {
+  const files = [join(runDir, 'triples.json'), ...(existsSync(runDir) ? readdirSync(runDir).filter((e) => /^seed-\d+$/.test(e)).sort().map((e) => join(runDir, e, 'triples.json')) : [])]
+    .filter((f) => existsSync(f));
+  if (files.length === 0) return null;
+  const t = JSON.parse(readFileSync(files[0]!, 'utf8')) as { key?: { sources?: string[]; trainInstructions?: string }; counts?: Record<string, { kept: number }> };
+  const kept = Object.fromEntries(Object.entries(t.counts ?? {}).filter(([, c]) => c.kept > 0).map(([s, c]) => [s, c.kept]));
+  return { sources: t.key?.sources ?? Object.keys(kept), kept, trainInstructions: t.key?.trainInstructions ?? null };
+}
+
+function trainingDataMarkdown(d: TrainingData | null): string {
+  if (!d) return '**Training sources**: not recorded in this run folder (no triples.json).';
+  const shared = d.sources.flatMap((s) => (SOURCE_SHARES[s as TripleSource] ?? []).map((t) => `${t} (${s})`));
+  const counts = Object.entries(d.kept).map(([s, n]) => `${s} ${n}`).join(', ');
+  return `**Training sources**: ${d.sources.join(', ')} (${counts} triples). ${shared.length
+    ? `In-domain: these sources share their corpus with the evaluation tasks ${shared.join(', ')}, whose scores are therefore not zero-shot.`
+    : 'No source shares a corpus with any evaluation task; every text equal to an evaluation text was dropped as well.'}`;
+}
+
+function chanceMarkdown(stats: Stats): string[] {
+  const cl = stats.chance_level;
+  const lines: string[] = ['## Chance-level tasks', ''];
+  if (Object.keys(cl.per_dataset).length === 0) {
+    lines.push(`No chance levels are recorded in these results (they predate it); rerun \`eval\` to get them.`, '');
+    return lines;
+  }
+  lines.push(`Rule — ${cl.rule}.`, '');
+  if (cl.datasets.length === 0) lines.push('No task is at chance level: on every task some decoder design clears chance + 2 sd.', '');
+  else {
+    lines.push(`${cl.datasets.length} of ${Object.keys(cl.per_dataset).length} tasks are at chance level for every decoder design: ${cl.datasets.join(', ')}.`, '');
+    lines.push('| task | category | chance mean | chance sd | threshold | best decoder design |', '|---|---|---:|---:|---:|---|');
+    for (const d of cl.datasets) {
+      const p = cl.per_dataset[d]!;
+      lines.push(`| ${d} | ${p.category} | ${p.chance.mean.toFixed(4)} | ${p.chance.sd.toFixed(4)} | ${p.threshold.toFixed(4)} | ${p.best.design} ${p.best.score.toFixed(4)} |`);
+    }
+    lines.push('');
+  }
+  if (cl.unknown.length) lines.push(`Chance level not recorded for: ${cl.unknown.join(', ')}.`, '');
+  const affected = stats.categories.filter((c) => cl.datasets.some((d) => cl.per_dataset[d]!.category === c));
+  if (affected.length) {
+    lines.push('Category means with all tasks / without the chance-level tasks (— when every task of the category is at chance level):', '');
+    lines.push(`| design | ${affected.map((c) => `${c} (all) | ${c} (without)`).join(' | ')} |`, `|---|${affected.map(() => '---:|---:').join('|')}|`);
+    for (const d of stats.designs) {
+      const cells = affected.map((c) => {
+        const all = stats.category_scores[d]?.[c]?.score, wo = cl.category_scores_without[d]?.[c];
+        return `${all === undefined ? '—' : formatNumber(all, false)} | ${wo == null ? '—' : formatNumber(wo, false)}`;
+      });
+      lines.push(`| ${DESIGN_LABELS[d] ?? d} | ${cells.join(' | ')} |`);
+    }
+    lines.push('');
+  }
+  return lines;
+}
+
+/** Markdown for the top of REPORT.md. */
+export function reportHead(stats: Stats, runDir: string): string {
+  const policy = stats.instruction_policy as InstructionPolicy | null;
+  return [
+    sanityGateMarkdown(sanityGate(stats)),
+    '',
+    `**Instructions**: ${policy ? describeInstructionPolicy(policy) : 'not recorded in these results (written before the instruction policy was recorded: queries-only reranking, E5 style)'}.`,
+    '',
+    trainingDataMarkdown(runTrainingData(runDir)),
+    '',
+    ...chanceMarkdown(stats),
+  ].join('\n');
+}
