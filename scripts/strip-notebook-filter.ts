@@ -1,0 +1,32 @@
+// git's clean filter for notebooks (.gitattributes: notebooks/*.ipynb filter=strip-notebook; set up
+// by scripts/setup.sh): reads a notebook on stdin, writes it stripped of outputs on stdout. So a
+// notebook saved from JupyterLab keeps its outputs on disk while git stores only the source.
+// JupyterLab saves with sorted keys; the keys are put back in this project's order, so saving an
+// unchanged notebook from the UI leaves `git status` clean.
+//   git config filter.strip-notebook.clean 'node --import tsx scripts/strip-notebook-filter.ts %f'
+import { readFileSync } from 'node:fs';
+import { parseNotebook, serializeNotebook, stripNotebook } from '../src/notebook/strip.ts';
+
+/** `o` with `first` keys in that order, then the others in their own order. */
+function ordered(o: Record<string, unknown>, first: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of first) if (k in o) out[k] = o[k];
+  for (const k of Object.keys(o)) if (!(k in out)) out[k] = o[k];
+  return out;
+}
+
+const file = process.argv[2] ?? '<stdin>';
+try {
+  const nb = stripNotebook(parseNotebook(readFileSync(0, 'utf8'), file));
+  const meta = nb.metadata as Record<string, Record<string, unknown> | undefined>;
+  const metadata = ordered({
+    ...meta,
+    ...(meta.kernelspec ? { kernelspec: ordered(meta.kernelspec, ['name', 'display_name', 'language']) } : {}),
+    ...(meta.language_info ? { language_info: ordered(meta.language_info, ['name', 'file_extension', 'mimetype']) } : {}),
+  }, ['kernelspec', 'language_info']);
+  const cells = nb.cells.map((c) => ordered(c, ['id', 'cell_type', 'execution_count', 'metadata', 'outputs', 'source']));
+  process.stdout.write(serializeNotebook(ordered({ ...nb, cells, metadata }, ['cells', 'metadata', 'nbformat', 'nbformat_minor']) as unknown as typeof nb));
+} catch (err) {
+  process.stderr.write(`strip-notebook-filter: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+}
