@@ -1,37 +1,69 @@
-// `npm run -s cli -- train --design m1|m1,m3|all --profile smoke|quick|paper --seed 1 --out DIR [--resume]`
+// `npm run -s cli -- train --design m1|m1,m3|all --profile smoke|quick|paper --seed 1 --out DIR [--resume|--force]`
 // One design trains in this process; several run side by side in child processes (--jobs, default 2:
-// wasm uses one core per process).
+// wasm uses one core per process). Every argument, the run folder's writability, finished designs
+// and locks held by another process are checked before the training triples are built (~10 s).
 import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { intOption, parseArgs, required } from './args.ts';
-import { parseDesignList } from '../designs.ts';
+import { intOption, parseArgs, required, UsageError } from './args.ts';
+import { DESIGNS, parseDesignList } from '../designs.ts';
 import { profileByName, type Profile } from '../training/profiles.ts';
 import { runTriples } from '../training/triples-file.ts';
+import { acquireLock, describeHolder, liveHolder } from '../io/lock.ts';
 
 const log = (s: string) => process.stderr.write(s + '\n');
 
+/** One training process per design at a time: the lock file of `design` in `out`. */
+export const trainLockFile = (out: string, design: string) => join(out, design, 'train.lock');
+
 export async function run(argv: string[]): Promise<number> {
+  const cmd = 'train';
   const args = parseArgs(argv, {
     design: { default: 'all' }, profile: { default: 'quick' }, seed: { default: '1' }, out: {},
-    resume: { flag: true }, jobs: { default: '2' }, steps: {},
+    resume: { flag: true, help: 'continue from the last checkpoint' },
+    force: { flag: true, help: 'retrain a design that already has final weights (its results must be evaluated again)' },
+    jobs: { default: '2' }, steps: {},
     model: { help: 'base model: a known name or a Hugging Face / llama2.c path (default: the profile\'s)' },
-  }, 'train');
-  const out = required(args, 'out', 'train');
-  // a user design (registered in a notebook) is found through the definition in <out>/designs/
-  const designs = parseDesignList(args.options.design!, out);
+  }, cmd);
+  if (args.positionals.length) throw new UsageError(`${cmd}: unexpected argument '${args.positionals[0]}'`);
+  const out = required(args, 'out', cmd);
   const profile = { ...profileByName(args.options.profile!) };
   if (args.options.model) profile.model = args.options.model;
-  const seed = intOption(args, 'seed', 'train')!;
-  const jobs = intOption(args, 'jobs', 'train')!;
-  const steps = intOption(args, 'steps', 'train');
+  const seed = intOption(args, 'seed', cmd)!;
+  const jobs = intOption(args, 'jobs', cmd)!;
+  const steps = intOption(args, 'steps', cmd);
+  if (jobs < 1) throw new UsageError(`${cmd}: --jobs must be >= 1, got ${jobs}`);
+  if (steps !== undefined && steps < 1) throw new UsageError(`${cmd}: --steps must be >= 1, got ${steps} (0 steps would write untrained weights as final)`);
+  if (args.flags.resume && args.flags.force) throw new UsageError(`${cmd}: --resume keeps a design's progress and --force discards it: give one`);
+  const designs = parseDesignList(args.options.design!, out);
+  const zeroShot = designs.filter((d) => !d.trained);
+  if (zeroShot.length) {
+    throw new UsageError(`${cmd}: ${zeroShot.map((d) => `'${d.name}'`).join(', ')} ${zeroShot.length > 1 ? 'are zero-shot reference rows' : 'is a zero-shot reference row'} (evaluated as is: eval --designs ${zeroShot.map((d) => d.name).join(',')}), not trainable; trainable: ${Object.values(DESIGNS).filter((d) => d.trained).map((d) => d.name).join(', ')}`);
+  }
+  checkWritable(out, cmd);
+  // a finished design is not overwritten silently: its results were computed from those weights
+  const finished = designs.filter((d) => existsSync(join(out, d.name, 'final', 'config.json')));
+  if (finished.length && !args.flags.force && !args.flags.resume) {
+    throw new UsageError(`${cmd}: ${finished.map((d) => d.name).join(', ')} already ${finished.length > 1 ? 'have' : 'has'} final weights in ${out} (${join(out, finished[0]!.name, 'final')}); `
+      + `pass --force to retrain (then evaluate again: eval --run ${out} --designs ${finished.map((d) => d.name).join(',')}), or --resume to keep them`);
+  }
+  const busy = designs.flatMap((d) => { const h = liveHolder(trainLockFile(out, d.name)); return h ? [`${d.name} (${describeHolder(h)})`] : []; });
+  if (busy.length) throw new Error(`${cmd}: already training in ${out}: ${busy.join('; ')}; wait for it to finish, or stop it`);
+
+  if (designs.length === 1) {
+    // the lock first: a second process into this design stops here, before any work
+    const release = acquireLock(trainLockFile(out, designs[0]!.name), `training of ${designs[0]!.name} in ${out}`);
+    try { return await trainOne(designs[0]!.name, profile, seed, out, args.flags.resume!, steps); } finally { release(); }
+  }
   await runTriples(out, profile, log); // once, before any worker starts
-  if (designs.length === 1) return trainOne(designs[0]!.name, profile, seed, out, args.flags.resume!, steps);
   const queue = designs.map((d) => d.name);
   const failures: string[] = [];
   const worker = async () => {
     for (let d = queue.shift(); d; d = queue.shift()) {
       const childArgs = ['train', '--design', d, '--profile', profile.name, '--seed', String(seed), '--out', out];
       if (args.flags.resume) childArgs.push('--resume');
+      if (args.flags.force) childArgs.push('--force');
       if (steps !== undefined) childArgs.push('--steps', String(steps));
       if (args.options.model) childArgs.push('--model', args.options.model);
       const code = await runChild(childArgs);
@@ -43,6 +75,18 @@ export async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** Create the run folder and a file in it now, not after minutes of work. */
+function checkWritable(out: string, cmd: string): void {
+  const probe = join(out, `.write-test-${process.pid}`);
+  try {
+    mkdirSync(out, { recursive: true });
+    writeFileSync(probe, '');
+    unlinkSync(probe);
+  } catch (e) {
+    throw new UsageError(`${cmd}: --out ${out} is not a writable folder (${(e as Error).message})`);
+  }
+}
+
 function runChild(argv: string[]): Promise<number> {
   const main = fileURLToPath(new URL('./main.ts', import.meta.url));
   return new Promise((resolve) => {
@@ -52,14 +96,16 @@ function runChild(argv: string[]): Promise<number> {
 }
 
 async function trainOne(design: string, profile: Profile, seed: number, out: string, resume: boolean, steps?: number): Promise<number> {
-  const { initBackend } = await import('../backend/index.ts');
-  const { loadModel } = await import('../model/load.ts');
-  const { train } = await import('../training/trainer.ts');
-  const { designByName } = await import('../designs.ts');
-  await initBackend();
-  const base = await loadModel(profile.model);
-  const triples = await runTriples(out, profile, log);
-  const r = await train({ design: designByName(design, out), profile, seed, runDir: out, base, triples, resume, steps });
-  log(`[train ${design}] done: ${r.steps} steps in ${r.seconds.toFixed(1)} s, ${r.tokensPerSecond.toFixed(0)} tokens/s, final loss ${r.finalLoss.toFixed(4)}${r.resumedFrom !== null ? ` (resumed from step ${r.resumedFrom})` : ''}`);
-  return 0;
+  {
+    const { initBackend } = await import('../backend/index.ts');
+    const { loadModel } = await import('../model/load.ts');
+    const { train } = await import('../training/trainer.ts');
+    const { designByName } = await import('../designs.ts');
+    await initBackend();
+    const base = await loadModel(profile.model);
+    const triples = await runTriples(out, profile, log);
+    const r = await train({ design: designByName(design, out), profile, seed, runDir: out, base, triples, resume, steps });
+    log(`[train ${design}] done: ${r.steps} steps in ${r.seconds.toFixed(1)} s, ${r.tokensPerSecond.toFixed(0)} tokens/s, final loss ${r.finalLoss.toFixed(4)}${r.resumedFrom !== null ? ` (resumed from step ${r.resumedFrom})` : ''}`);
+    return 0;
+  }
 }

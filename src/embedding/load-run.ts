@@ -5,11 +5,13 @@ import { join } from 'node:path';
 import { designByName } from '../designs.ts';
 import { loadModel, type LoadedModel } from '../model/load.ts';
 import { createDesignPooling, createPooling } from '../pooling/index.ts';
+import { assertHeadCheckpointCurrent } from '../pooling/head-checkpoint.ts';
 import { Lora } from '../training/lora.ts';
 import { trainableDecoder } from '../training/full-finetune.ts';
 import { assignTensors, finalDir, loadVerifiedTensors } from '../training/checkpoint.ts';
 import type { RunConfig } from '../training/trainer.ts';
 import type { EmbeddingModel } from './embedder.ts';
+import { readJsonFile } from '../io/json-file.ts';
 
 export async function loadEmbeddingModel(runDir: string | undefined, designName: string, opts: { base?: LoadedModel; model?: string; maxLen?: number } = {}): Promise<EmbeddingModel> {
   // built in, or recorded in the run folder (a design registered from a notebook cell)
@@ -22,7 +24,7 @@ export async function loadEmbeddingModel(runDir: string | undefined, designName:
   const dir = finalDir(runDir, designName);
   const configFile = join(dir, 'config.json');
   if (!existsSync(configFile)) throw new Error(`${configFile} does not exist: design '${designName}' has no final checkpoint in ${runDir} (train it first)`);
-  const config = JSON.parse(readFileSync(configFile, 'utf8')) as RunConfig;
+  const config = readJsonFile<RunConfig>(configFile, `the final config of design ${designName}`, `retrain it: train --design ${designName} --force`);
   const base = opts.base ?? (await loadModel(config.model));
   // the design as trained is the one written into config.json (with a user pooling's source)
   if (config.design?.name === designName) design = config.design;
@@ -33,7 +35,10 @@ export async function loadEmbeddingModel(runDir: string | undefined, designName:
     return sha;
   };
   if (Object.keys(pooling.variables).length > 0) {
-    assignTensors(pooling.variables, loadVerifiedTensors(join(dir, 'head.safetensors'), fileSha('head.safetensors')), join(dir, 'head.safetensors'));
+    const headFile = join(dir, 'head.safetensors');
+    const head = loadVerifiedTensors(headFile, fileSha('head.safetensors'));
+    assertHeadCheckpointCurrent(pooling.variables, head, headFile);
+    assignTensors(pooling.variables, head, headFile);
   }
   let lora: Lora | undefined;
   if (config.lora) {

@@ -5,33 +5,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { backendName, initBackend } from '../backend/index.ts';
-import { manifestFile } from '../data/files.ts';
-import { loadManifest } from '../data/manifest.ts';
 import { designByName } from '../designs.ts';
 import { encodeTexts, type EmbeddingModel } from '../embedding/embedder.ts';
 import { loadEmbeddingModel } from '../embedding/load-run.ts';
-import { KNOWN_MODELS } from '../model/load.ts';
+import { modelIdentity } from '../model/load.ts';
 import { finalDir, sha256 } from '../training/checkpoint.ts';
 import type { OpenEncoderOptions, SentenceEncoder } from './sentence-encoder.ts';
-
-/** sha256 of a base model's files: from the manifest for a known name, else of the file itself. */
-async function modelIdentity(spec: string): Promise<Record<string, string>> {
-  const known = KNOWN_MODELS[spec];
-  if (known) {
-    const manifest = await loadManifest(manifestFile);
-    const sha = (p: string) => {
-      const e = manifest.byPath.get(p);
-      if (!e) throw new Error(`${manifestFile}: no entry for ${p} (model '${spec}')`);
-      return e.sha256;
-    };
-    return { checkpoint: sha(known.checkpoint), tokenizer: sha(known.tokenizer) };
-  }
-  if (existsSync(spec) && spec.endsWith('.bin')) return { checkpoint: sha256(readFileSync(spec)) };
-  // A Hugging Face folder: its config names the architecture; weights are identified by the
-  // checkpoint files it holds.
-  const files = ['config.json', 'model.safetensors', 'tokenizer.json'].filter((f) => existsSync(join(spec, f)));
-  return Object.fromEntries(files.map((f) => [f, sha256(readFileSync(join(spec, f)))]));
-}
+import { parseJsonText } from '../io/json-file.ts';
 
 /** How the max length treats the instruction (part of the cache identity). */
 export const INSTRUCTION_BUDGET = 'max_len counts the text only: instruction tokens come on top';
@@ -49,7 +29,7 @@ export async function openDesignEncoder(name: string, opts: OpenEncoderOptions =
     const configFile = join(finalDir(opts.runDir, name), 'config.json');
     if (!existsSync(configFile)) throw new Error(`${configFile} does not exist: design '${name}' has no final checkpoint in ${opts.runDir} (train it first)`);
     const configBytes = readFileSync(configFile);
-    const config = JSON.parse(configBytes.toString('utf8')) as { model: string; maxLen: number; files: Record<string, string> };
+    const config = parseJsonText<{ model: string; maxLen: number; files: Record<string, string> }>(configBytes.toString('utf8'), configFile, `the final config of design ${name}`, `retrain it: train --design ${name} --force`);
     identity = { kind: 'decoder', design: name, model: config.model, model_files: await modelIdentity(config.model), checkpoint: sha256(configBytes), files: config.files, max_len: config.maxLen, backend };
   } else {
     const model = opts.model ?? 'stories260K';

@@ -4,7 +4,7 @@
 // optimizer state) every few steps; `resume` continues from the last one and ends with the same
 // bytes as an uninterrupted run.
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { existsSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AdamW, linearWarmupDecay } from './adamw.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
@@ -12,8 +12,9 @@ import { hardNegativeInfoNCE } from './loss.ts';
 import { Lora } from './lora.ts';
 import { trainableDecoder } from './full-finetune.ts';
 import type { Profile } from './profiles.ts';
-import { assignTensors, checkpointDir, ensureDir, finalDir, loadVerifiedTensors, saveTensors, writeJsonAtomic } from './checkpoint.ts';
+import { assignTensors, checkpointDir, ensureDir, finalDir, loadVerifiedTensors, lossLogUpTo, readCheckpointState, saveTensors, writeJsonAtomic } from './checkpoint.ts';
 import { createDesignPooling } from '../pooling/index.ts';
+import { assertHeadCheckpointCurrent } from '../pooling/head-checkpoint.ts';
 import type { Design } from '../designs.ts';
 import type { LoadedModel } from '../model/load.ts';
 import type { Triple } from '../data/training-triples.ts';
@@ -121,17 +122,17 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
   const ckDir = checkpointDir(runDir, design.name);
   if (opts.resume && existsSync(join(ckDir, 'state.json'))) {
-    const state = JSON.parse(readFileSync(join(ckDir, 'state.json'), 'utf8')) as { step: number; sha256: string; seed: number };
+    const state = readCheckpointState(ckDir);
     if (state.seed !== seed) throw new Error(`${ckDir}: checkpoint was trained with seed ${state.seed}, not ${seed}`);
     const loaded = loadVerifiedTensors(join(ckDir, 'state.safetensors'), state.sha256);
+    assertHeadCheckpointCurrent(em.pooling.variables, loaded, ckDir, 'head.');
     assignTensors(vars, loaded, ckDir);
     assignTensors(adam.m, loaded, ckDir, 'adam.m.');
     assignTensors(adam.v, loaded, ckDir, 'adam.v.');
     adam.step = state.step;
     start = resumedFrom = state.step;
     // keep the loss curve up to the checkpoint, drop what the killed run logged after it
-    const kept = existsSync(lossFile) ? readFileSync(lossFile, 'utf8').split('\n').filter((l) => l && JSON.parse(l).step <= start) : [];
-    writeFileAtomic(lossFile, kept.map((l) => l + '\n').join(''));
+    writeFileAtomic(lossFile, lossLogUpTo(lossFile, start, log));
     log(`[train ${design.name}] resumed from step ${start}`);
   } else {
     writeFileSync(lossFile, '');
