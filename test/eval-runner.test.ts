@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { python } from './helpers.ts';
+import { backendName } from '../src/backend/index.ts';
 import { cacheRoot, evaluateDesign, resolveTasks, type DesignResultsJson } from '../src/eval/runner.ts';
 import { openEncoder, resolveDesigns, type SentenceEncoder } from '../src/eval/sentence-encoder.ts';
 import { cacheKey, EmbeddingCache, readSegment } from '../src/eval/embedding-cache.ts';
@@ -48,7 +49,7 @@ test('results file: structure, and it reads back through the statistics reader',
   const r = JSON.parse(text) as DesignResultsJson;
   assert.equal(r.design, 'base-mean');
   assert.equal(r.limit, LIMIT);
-  assert.equal(r.backend, 'wasm');
+  assert.equal(r.backend, backendName()); // the picked one: tfjs-node once set up, else wasm
   assert.deepEqual(Object.keys(r.tasks), ['STSBenchmark', 'MRPC', 'WikiQA']);
   for (const [name, t] of Object.entries(r.tasks)) {
     assert.equal(t.category, taskByName(name).category);

@@ -10,9 +10,9 @@ import { loadModel, type LoadedModel } from '../src/model/load.ts';
 
 let cached: Promise<LoadedModel> | undefined;
 
-/** stories260K on the wasm backend (loaded once per test file). */
+/** stories260K on the wasm backend, or the one PA_BACKEND names (loaded once per test file). */
 export async function stories260K(): Promise<LoadedModel> {
-  await initBackend({ force: 'wasm', quiet: true });
+  await initBackend({ force: process.env.PA_BACKEND || 'wasm', quiet: true });
   cached ??= loadModel('stories260K');
   return cached;
 }

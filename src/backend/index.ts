@@ -1,10 +1,13 @@
 // Backend selection at start: the fastest TensorFlow.js backend that is installed and loads.
 // Order: tfjs-node-gpu (CUDA), webgpu (Dawn/Vulkan, when its two packages are installed and an
-// adapter is found), tfjs-node (libtensorflow CPU), wasm (SIMD, one thread), cpu (plain JS).
+// adapter is found), tfjs-node (libtensorflow CPU, all cores, once scripts/setup-tfjs-node.sh built it),
+// wasm (SIMD, one thread), cpu (plain JS).
 // `PA_BACKEND` forces one. Model code uses plain tf ops only, so results do not depend on the choice
 // beyond float rounding.
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { installWasmKernels } from './wasm-kernels.ts';
 import { WebGpuUnavailable, describeAdapter, initWebGpu, type AdapterSummary } from './webgpu.ts';
 
@@ -33,15 +36,41 @@ function installed(pkg: string): boolean {
   }
 }
 
+/** The addon is the one file the set-up (or tfjs-node's own install script) builds. */
+function tfjsNodeAddonBuilt(): boolean {
+  const dir = dirname(require.resolve('@tensorflow/tfjs-node/package.json'));
+  return existsSync(join(dir, 'lib')) && readdirSync(join(dir, 'lib')).some((d) => existsSync(join(dir, 'lib', d, 'tfjs_binding.node')));
+}
+
+/**
+ * Environment read by libtensorflow when it loads; a value the user set wins.
+ * TF_DETERMINISTIC_OPS=1: kernels with a nondeterministic path take the deterministic one (or fail),
+ * so the same seed on the same machine and thread count gives the same bits.
+ * TF_ENABLE_ONEDNN_OPTS=0: Eigen's kernels, not oneDNN's. Measured here as fast for the matMul
+ * shapes of both models, and oneDNN's blocking changes with the padded length: right padding moved
+ * stories260K's hidden states by 1.1e-5 with it, under 1e-5 without (test/decoder.test.ts).
+ * TF_CPP_MIN_LOG_LEVEL=1: no info lines (CPU features) on every start.
+ * Threads: TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS (default: every core); results are
+ * reproducible for a fixed thread count, not across thread counts.
+ */
+function setTensorFlowDefaults(): void {
+  process.env.TF_DETERMINISTIC_OPS ??= '1';
+  process.env.TF_ENABLE_ONEDNN_OPTS ??= '0';
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '1';
+}
+
 async function tryBackend(name: BackendChoice, forced: boolean): Promise<BackendInfo | Refusal> {
   try {
     switch (name) {
       case 'tfjs-node-gpu':
       case 'tfjs-node': {
-        // Not a dependency (its install downloads libtensorflow); present only where a user added it.
+        // tfjs-node is an optional dependency whose addon `scripts/setup-tfjs-node.sh` builds against
+        // PyPI's libtensorflow; tfjs-node-gpu is present only where a user added it.
         // Both register the backend named 'tensorflow' on the shared engine.
         const pkg = `@tensorflow/${name}`;
         if (!installed(pkg)) return { installed: false, reason: `${pkg} is not installed (npm install --no-save ${pkg}@${tf.version.tfjs}; its install downloads libtensorflow)` };
+        if (name === 'tfjs-node' && !tfjsNodeAddonBuilt()) return { installed: true, reason: `${pkg} is installed but its native addon is not built: run 'bash scripts/setup-tfjs-node.sh'` };
+        setTensorFlowDefaults();
         require(pkg);
         return (await tf.setBackend('tensorflow')) ? { name } : { installed: true, reason: `${pkg} failed to initialise` };
       }
