@@ -6,6 +6,7 @@ import { initBackend } from '../src/backend/index.ts';
 import { createPooling, poolingNames, registerPooling, type PoolingInput } from '../src/pooling/index.ts';
 import type { DecoderConfig } from '../src/model/config.ts';
 import { mulberry32 } from '../src/util/random.ts';
+import { assertHeadCheckpointCurrent } from '../src/pooling/head-checkpoint.ts';
 
 await initBackend({ force: 'cpu', quiet: true }); // cpu: the plain JS reference kernels
 
@@ -89,4 +90,14 @@ test('a new pooling registers in a few lines, and unknown names list the valid o
   assert.deepEqual(createPooling('max-test', cfg).pool(inputs('causal')).shape, [B, cfg.dim]);
   assert.throws(() => createPooling('nope', cfg), /unknown pooling 'nope'; registered: .*eos-last/);
   assert.throws(() => createPooling('latent-attention', cfg, { latents: -1 }), /option latents must be a positive number/);
+});
+
+test('a head saved before the feed-forward biases existed is refused with the reason, not loaded with zeros', () => {
+  const pooling = createPooling('multi-layer-trainable', cfg, { latents: 3, heads: 2, headDim: 4, ffMult: 2 }, 3);
+  const saved = new Map(Object.entries(pooling.variables).map(([k, v]) => [`head.${k}`, v]));
+  assert.doesNotThrow(() => assertHeadCheckpointCurrent(pooling.variables, saved, 'ck', 'head.'));
+  saved.delete('head.ff.b1');
+  saved.delete('head.ff.b2');
+  assert.throws(() => assertHeadCheckpointCurrent(pooling.variables, saved, 'run/m3/final/head.safetensors', 'head.'),
+    /run\/m3\/final\/head\.safetensors: the pooling head was saved without the feed-forward biases \(head\.ff\.b1, head\.ff\.b2 missing\).*Retrain/);
 });

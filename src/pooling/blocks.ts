@@ -16,10 +16,16 @@ export class ParamFactory {
   private readonly rand: () => number;
   constructor(seed: number) { this.rand = mulberry32(seed); }
 
-  /** PyTorch nn.Linear's default init: uniform(±1/sqrt(fanIn)). */
+  /** PyTorch nn.Linear's default weight init (kaiming_uniform with a = √5): uniform(±1/sqrt(fanIn)). Stored [in, out]. */
   linear(name: string, fanIn: number, fanOut: number): tf.Variable {
     const bound = 1 / Math.sqrt(fanIn);
     return this.add(name, [fanIn, fanOut], () => (this.rand() * 2 - 1) * bound);
+  }
+
+  /** PyTorch nn.Linear's default bias init: uniform(±1/sqrt(fanIn)), fanIn of the layer's weight. */
+  bias(name: string, fanIn: number, size: number): tf.Variable {
+    const bound = 1 / Math.sqrt(fanIn);
+    return this.add(name, [size], () => (this.rand() * 2 - 1) * bound);
   }
 
   normal(name: string, shape: number[], std: number): tf.Variable {
@@ -50,11 +56,12 @@ export function layerNorm(x: tf.Tensor, ln: LayerNormParams, eps = 1e-5): tf.Ten
   return layerNormOp(x, ln.gamma as tf.Tensor1D, ln.beta as tf.Tensor1D, eps);
 }
 
-/** x [..., in] · W [in, out] as one 2-D product. */
-export function dense(x: tf.Tensor, w: tf.Tensor): tf.Tensor {
+/** x [..., in] · W [in, out] (+ b [out]) as one 2-D product. */
+export function dense(x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor): tf.Tensor {
   const shape = x.shape;
   const inDim = shape[shape.length - 1]!;
-  const y = tf.matMul(x.reshape([-1, inDim]) as tf.Tensor2D, w as tf.Tensor2D);
+  const xw = tf.matMul(x.reshape([-1, inDim]) as tf.Tensor2D, w as tf.Tensor2D);
+  const y = b ? tf.add(xw, b) : xw;
   return y.reshape([...shape.slice(0, -1), w.shape[1]!]);
 }
 
@@ -101,12 +108,21 @@ export function crossAttention(a: CrossAttentionParams, q: tf.Tensor3D, c: tf.Te
   return dense(out, a.wo) as tf.Tensor3D;
 }
 
-export interface FeedForwardParams { norm: LayerNormParams; w1: tf.Variable; w2: tf.Variable; inner: number }
+/**
+ * The authors' FeedForward (`pooling_layers/*.py`): Linear(dim → 2·mult·dim) → GEGLU → Linear(mult·dim → dim),
+ * both Linear layers with PyTorch's default bias; the PreNorm LayerNorm in front. w1's first `inner`
+ * columns are GEGLU's value, the last `inner` its gate (torch's `chunk(2, dim=-1)`).
+ */
+export interface FeedForwardParams { norm: LayerNormParams; w1: tf.Variable; b1: tf.Variable; w2: tf.Variable; b2: tf.Variable; inner: number }
 
-/** GEGLU feed-forward: Linear(dim → 2·mult·dim), x·gelu(gate), Linear(mult·dim → dim). */
 export function feedForwardParams(p: ParamFactory, name: string, dim: number, mult: number): FeedForwardParams {
   const inner = Math.round(dim * mult);
-  return { norm: layerNormParams(p, `${name}.norm`, dim), w1: p.linear(`${name}.w1`, dim, 2 * inner), w2: p.linear(`${name}.w2`, inner, dim), inner };
+  return {
+    norm: layerNormParams(p, `${name}.norm`, dim),
+    w1: p.linear(`${name}.w1`, dim, 2 * inner), b1: p.bias(`${name}.b1`, dim, 2 * inner),
+    w2: p.linear(`${name}.w2`, inner, dim), b2: p.bias(`${name}.b2`, inner, dim),
+    inner,
+  };
 }
 
 export function gelu(x: tf.Tensor): tf.Tensor {
@@ -118,7 +134,7 @@ export function feedForward(f: FeedForwardParams, x: tf.Tensor3D): tf.Tensor3D {
   const xn = layerNorm(x, f.norm);
   // value and gate from the two column halves of w1: two products instead of one and a split copy
   const d = f.w1.shape[0]!;
-  const val = dense(xn, tf.slice(f.w1, [0, 0], [d, f.inner]));
-  const gate = dense(xn, tf.slice(f.w1, [0, f.inner], [d, f.inner]));
-  return dense(gegluOp(val, gate), f.w2) as tf.Tensor3D;
+  const half = (start: number) => [tf.slice(f.w1, [0, start], [d, f.inner]), tf.slice(f.b1, [start], [f.inner])] as const;
+  const [wv, bv] = half(0), [wg, bg] = half(f.inner);
+  return dense(gegluOp(dense(xn, wv, bv), dense(xn, wg, bg)), f.w2, f.b2) as tf.Tensor3D;
 }

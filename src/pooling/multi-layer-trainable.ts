@@ -1,6 +1,7 @@
 // Models 3 and 5, the paper's new design: one vector per transformer layer 1..L (the EOS vector
 // under causal attention, the masked mean over tokens under bidirectional), plus a trainable
-// per-layer embedding (the L × d "layer weight matrix"), into the latent-query head.
+// per-layer embedding (the L × d "layer weight matrix"), into the latent-query head. The embedding is
+// the authors' `nn.Embedding(layers, d)` with PyTorch's default init N(0, 1), added before the pre-norm.
 import * as tf from '@tensorflow/tfjs';
 import { gatherLast, maskedMean, registerPooling, type Pooling, type PoolingInput } from './pooling.ts';
 import { headSizes } from './head-sizes.ts';
@@ -13,7 +14,7 @@ export const multiLayerTrainablePooling = {
   create(model: DecoderConfig, options: Record<string, unknown>, seed: number): Pooling {
     const sizes = headSizes(model, options, 'multi-layer-trainable');
     const head = new LatentQueryHead(model.dim, sizes, seed);
-    const layerEmbedding = head.params.normal('layer_embedding', [model.nLayers, model.dim], 0.02);
+    const layerEmbedding = head.params.normal('layer_embedding', [model.nLayers, model.dim], 1);
     return {
       name: 'multi-layer-trainable',
       options: { ...sizes },
