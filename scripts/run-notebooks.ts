@@ -4,6 +4,8 @@
 // executed copy goes to DIR/notebooks/, never over the source. The first failing cell stops the run
 // with the notebook, the cell and the message (a TypeScript error in tslab reaches Jupyter only as
 // stderr text, so nbclient hooks capture the cell's outputs); the partly executed copy is kept.
+// A finished copy gets execution counts, a first cell naming the profile and run folder it used, and
+// a static PNG after each inline figure (visible even where the notebook is not trusted).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +13,9 @@ import { basename, delimiter, join, resolve } from 'node:path';
 import { parseArgs, intOption, UsageError } from '../src/cli/args.ts';
 import { NOTEBOOK_PROFILES, projectRoot } from '../src/notebook/context.ts';
 import { KERNEL_NAME, writeKernelSpec } from '../src/notebook/kernel-spec.ts';
-import { cellSource, parseNotebook } from '../src/notebook/strip.ts';
+import { cellSource, parseNotebook, serializeNotebook } from '../src/notebook/strip.ts';
+import { addStaticPngs, inlineFigures, markRun, numberExecuted } from '../src/notebook/executed.ts';
+import { exportFigures } from '../src/figures/export.ts';
 import { writeFileAtomic } from '../src/io/atomic.ts';
 
 const APT = 'apt-get install -y --no-install-recommends jupyter-nbconvert python3-nbclient jupyter-client';
@@ -140,7 +144,20 @@ async function runOne(jupyter: string, source: string, outDir: string, env: Node
   if (!existsSync(target)) throw new Error(`${name}: nbconvert reported success but wrote no ${target}`);
   const problems = executedProblems(target, new Set(timing.cells.map((c) => c.index)));
   if (problems.length > 0) throw new Error(`${name}: ${problems.join('\n')}`);
+  await finishCopy(target, new Set(timing.cells.map((c) => c.index)), { profile: env.PA_PROFILE ?? '?', runDir: env.PA_RUN_DIR ?? '?', date: new Date().toISOString(), seconds }, work);
   return timing;
+}
+
+/** Execution counts, the run's profile and folder, and static PNGs of the figures, into the executed copy. */
+async function finishCopy(target: string, executed: Set<number>, info: { profile: string; runDir: string; date: string; seconds: number }, work: string): Promise<void> {
+  let copy = numberExecuted(parseNotebook(readFileSync(target, 'utf8'), target), executed);
+  const figures = inlineFigures(copy);
+  if (figures.length > 0) {
+    const dir = mkdtempSync(join(work, 'png-'));
+    const files = await exportFigures(figures.map((f, k) => ({ name: `figure-${k}`, figure: f.figure })), dir, { formats: ['png'], scale: 1 });
+    copy = addStaticPngs(copy, figures, files.map((f) => readFileSync(f).toString('base64')));
+  }
+  writeFileAtomic(target, serializeNotebook(markRun(copy, info)));
 }
 
 export async function main(argv: string[]): Promise<number> {

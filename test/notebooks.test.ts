@@ -83,6 +83,15 @@ test('00-setup executes headless: executed copy with outputs, figures exported, 
     assert.match(all, /Plotly\.newPlot/, 'an inline figure');
     assert.equal(all.split('plotly.js v').length - 1, 1, 'plotly.js embedded exactly once');
     assert.doesNotMatch(all, /"output_type": ?"error"/);
+    // the copy reads true later: counts as a live kernel gives, the profile it ran with, a PNG per figure
+    const counts = copy.cells.filter((c) => c.cell_type === 'code').map((c) => c.execution_count);
+    assert.deepEqual(counts, counts.map((_, i) => i + 1), 'execution counts 1…n');
+    assert.match(cellSource(copy.cells[0]!), /^\*\*Executed headless\*\*.*profile \*\*smoke\*\*/);
+    assert.equal((copy.metadata.pa_run as { profile: string }).profile, 'smoke');
+    const figureCount = all.split('class=\\"pa-plotly\\"').length - 1;
+    const pngs = copy.cells.flatMap((c) => (c.outputs ?? []) as { data?: Record<string, string> }[]).filter((o) => o.data?.['image/png']);
+    assert.ok(figureCount >= 1 && pngs.length === figureCount, `${figureCount} figures, ${pngs.length} static PNGs`);
+    assert.deepEqual([...Buffer.from(pngs[0]!.data!['image/png']!, 'base64').subarray(1, 4)], [0x50, 0x4e, 0x47]);
     for (const ext of ['png', 'svg']) assert.ok(existsSync(join(out, 'figures', `00-data-files.${ext}`)), `figures/00-data-files.${ext}`);
     assert.deepEqual([...readFileSync(join(out, 'figures', '00-data-files.png')).subarray(1, 4)], [0x50, 0x4e, 0x47]);
     const env = JSON.parse(readFileSync(join(out, 'environment.json'), 'utf8')) as { node: string; profile: string };
