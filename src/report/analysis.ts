@@ -16,9 +16,9 @@ import { type Category, type PerSample, type SeedRun, type TaskChance } from './
 import { chanceLevel, type ChanceLevel } from './chance-level.ts';
 
 /** Outside reference rows: shown with absolute scores, never tested. */
-export const REFERENCE_DESIGNS = ['base-mean', 'base-eos', 'use-lite'];
+export const REFERENCE_DESIGNS = ['base-mean', 'base-eos', 'use-lite', 'minilm'];
 /** Reference rows that are not the decoder (left out of the chance-level rule). */
-export const OUTSIDE_ENCODERS = ['use-lite'];
+export const OUTSIDE_ENCODERS = ['use-lite', 'minilm'];
 /** Column order: the paper's four categories first. */
 export const CATEGORY_ORDER: Category[] = ['STS', 'Classification', 'Retrieval', 'Clustering', 'PairClassification', 'Reranking', 'Summarization'];
 
