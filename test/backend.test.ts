@@ -1,16 +1,18 @@
 // The backend picker: PA_BACKEND forces a backend, a bad name lists the valid ones, a forced backend
-// that is not installed is an error saying so, and the automatic choice falls through to wasm on a
-// machine without tfjs-node(-gpu) or a WebGPU adapter. The backend is chosen once per process, so
-// each case runs in a child process.
+// that is not installed is an error saying so, and the automatic choice is tfjs-node where its addon
+// is built, else wasm (on a machine without tfjs-node-gpu or a WebGPU adapter). The backend is
+// chosen once per process, so each case runs in a child process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { tfjsNodeAddonBuilt } from '../src/backend/index.ts';
 
 const picker = fileURLToPath(new URL('../src/backend/index.ts', import.meta.url));
 const require = createRequire(import.meta.url);
 const installed = (pkg: string) => { try { require.resolve(pkg); return true; } catch { return false; } };
+const tfjsNodeReady = tfjsNodeAddonBuilt(); // tfjs-node is an optional dependency; scripts/setup-tfjs-node.sh builds its addon
 
 interface Picked { ok: boolean; name?: string; info?: { name: string }; message?: string; status: number | null; stderr: string }
 
@@ -79,12 +81,23 @@ test('forcing webgpu without its packages (or without a GPU) is a clear error', 
   }
 });
 
-test('the automatic choice falls through to wasm here', { skip: (installed('@tensorflow/tfjs-node') || installed('@tensorflow/tfjs-node-gpu')) && 'tfjs-node is installed here' }, () => {
+test('the automatic choice is tfjs-node once set up, else wasm', { skip: installed('@tensorflow/tfjs-node-gpu') && 'tfjs-node-gpu is installed here' }, () => {
+  const expected = tfjsNodeReady ? 'tfjs-node' : 'wasm';
   for (const env of [undefined, '']) {
     const r = pick(env);
     assert.equal(r.ok, true, r.message);
     if (r.name === 'webgpu') continue; // a machine with a GPU and the WebGPU packages
-    assert.equal(r.name, 'wasm');
-    assert.match(r.stderr, /^\[backend\] wasm/m);
+    assert.equal(r.name, expected);
+    assert.match(r.stderr, new RegExp(`^\\[backend\\] ${expected}`, 'm'));
+    // an installed tfjs-node without its addon is named, with the fix
+    if (!tfjsNodeReady && installed('@tensorflow/tfjs-node')) assert.match(r.stderr, /skipped tfjs-node: .*run 'bash scripts\/setup-tfjs-node.sh'/);
   }
+});
+
+test('PA_BACKEND=tfjs-node selects libtensorflow quietly', { skip: !tfjsNodeReady && 'tfjs-node is not set up here (bash scripts/setup-tfjs-node.sh)' }, () => {
+  const r = pick('tfjs-node');
+  assert.equal(r.ok, true, r.message);
+  assert.equal(r.name, 'tfjs-node');
+  // TensorFlow's start-up info lines are off (TF_CPP_MIN_LOG_LEVEL, oneDNN off): stderr is the one line
+  assert.equal(r.stderr.trim(), '[backend] tfjs-node');
 });

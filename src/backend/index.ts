@@ -36,8 +36,9 @@ function installed(pkg: string): boolean {
   }
 }
 
-/** The addon is the one file the set-up (or tfjs-node's own install script) builds. */
-function tfjsNodeAddonBuilt(): boolean {
+/** Whether tfjs-node is installed with its addon, the one file the set-up (or tfjs-node's own install script) builds. */
+export function tfjsNodeAddonBuilt(): boolean {
+  if (!installed('@tensorflow/tfjs-node')) return false;
   const dir = dirname(require.resolve('@tensorflow/tfjs-node/package.json'));
   return existsSync(join(dir, 'lib')) && readdirSync(join(dir, 'lib')).some((d) => existsSync(join(dir, 'lib', d, 'tfjs_binding.node')));
 }
