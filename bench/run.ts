@@ -70,8 +70,14 @@ for (let g = 0; g < totalSteps; g++) {
   const b = (await trainerBatch(base.tokenizer, profile, seed, g)).tokens;
   batches.push({ batch: b.batch, seqLen: b.seqLen, ids: Array.from(b.ids), mask: Array.from(b.mask) });
 }
+/** The PyTorch side reads llama2.c checkpoints only. */
+function llama2cCheckpoint(name: string): string {
+  const known = KNOWN_MODELS[name];
+  if (known?.format !== 'llama2c') throw new Error(`bench: model '${name}' is not a known llama2.c model (the PyTorch reference reads only those)`);
+  return known.checkpoint;
+}
 const specBase = {
-  seed, checkpoint: await dataFile(KNOWN_MODELS[profile.model]!.checkpoint),
+  seed, checkpoint: await dataFile(llama2cCheckpoint(profile.model)),
   profile: { lr: profile.lr, warmupSteps: profile.warmupSteps, weightDecay: profile.weightDecay, clipNorm: profile.clipNorm, scale: profile.scale, lora: profile.lora },
   batches, designs: [] as unknown[], encode: null as unknown,
 };

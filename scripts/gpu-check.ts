@@ -284,6 +284,7 @@ async function timing(base: LoadedModel, triples: readonly Triple[], designs: { 
 /** The data files the check reads, as manifest path → verified local file (what the pack carries). */
 async function dataFiles(): Promise<[string, string][]> {
   const m = KNOWN_MODELS.stories260K!;
+  if (m.format !== 'llama2c') throw new Error('gpu-check: stories260K is expected to be a llama2.c model');
   const { files } = await loadTrainingTriples({ sources: TRIPLE_SOURCES, evaluationTexts: [] });
   const rels = [m.checkpoint, m.tokenizer, ...files];
   return Promise.all(rels.map(async (rel) => [rel, await dataFile(rel)] as [string, string]));

@@ -1,6 +1,8 @@
 // Autoregressive generation with llama2.c's conventions (run.c `generate`): start from BOS, feed the
 // prompt, then pick the argmax (or sample at a temperature); stop at `steps` positions or when the
-// model emits BOS, which in llama2.c's training data separates stories.
+// model emits BOS, which in llama2.c's training data separates stories. A tokenizer that adds no BOS
+// (SmolLM2's, as transformers uses it) starts from the prompt itself (from BOS only when it is empty)
+// and also stops at EOS.
 import * as tf from '@tensorflow/tfjs';
 import type { Decoder } from './weights.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
@@ -18,13 +20,17 @@ export interface GenerateOptions {
   onToken?: (prev: number, token: number) => void;
 }
 
-/** Returns the token ids after BOS: the prompt's and the generated ones. */
+/** Returns the token ids after BOS (if one was put in front): the prompt's and the generated ones. */
 export async function generate(model: Decoder, tok: Tokenizer, opts: GenerateOptions): Promise<number[]> {
   const steps = Math.min(opts.steps, model.config.maxSeqLen);
-  const prompt = tok.encode(opts.prompt ?? '', { bos: true });
+  const withBos = tok.addBos !== false;
+  const text = tok.encode(opts.prompt ?? '');
+  const prompt = withBos || text.length === 0 ? [tok.bosId, ...text] : text;
+  const skip = prompt.length - text.length; // 1 when BOS was put in front
   const temperature = opts.temperature ?? 0;
   const rand = mulberry32(opts.seed ?? 0);
   const seq = [prompt[0]!];
+  if (skip === 0) opts.onToken?.(-1, seq[0]!); // the prompt's first token is text too
   for (let pos = 0; pos < steps; pos++) {
     let next: number;
     if (pos < prompt.length - 1) {
@@ -32,17 +38,18 @@ export async function generate(model: Decoder, tok: Tokenizer, opts: GenerateOpt
     } else {
       const last = tf.tidy(() => {
         const out = forward(model, padBatch([seq], 'right'), { attention: 'causal' });
-        return logits(model, out.lastHidden).slice([seq.length - 1, 0], [1, -1]);
+        // only the last position's logits: the vocabulary projection is the largest matMul
+        return logits(model, out.lastHidden.slice([0, seq.length - 1, 0], [1, 1, -1]));
       });
       const row = (await last.data()) as Float32Array; // asynchronous: WebGPU has no synchronous read
       last.dispose();
       next = temperature > 0 ? sample(row, temperature, rand) : argmax(row);
     }
-    if (next === tok.bosId) break;
+    if (next === tok.bosId || (!withBos && next === tok.eosId)) break;
     opts.onToken?.(seq[seq.length - 1]!, next);
     seq.push(next);
   }
-  return seq.slice(1);
+  return seq.slice(skip);
 }
 
 function argmax(x: Float32Array): number {
