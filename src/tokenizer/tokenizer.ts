@@ -5,6 +5,8 @@ export interface Tokenizer {
   readonly bosId: number;
   readonly eosId: number;
   readonly padId: number;
+  /** Whether the model's own tokenizer starts a text with BOS (absent: yes, as llama2.c; SmolLM2's GGUF: no). */
+  readonly addBos?: boolean;
   /** Token ids of `text`; `bos`/`eos` add the model's begin/end-of-sequence ids. With `maxTokens`,
    *  the result may stop early but its first maxTokens text tokens are exactly those of the full
    *  encoding (a truncating caller then never tokenizes a 10 MB text in full); ignoring it is correct. */
