@@ -7,6 +7,7 @@ import { writeFileAtomic } from '../io/atomic.ts';
 import { join } from 'node:path';
 import { floatOption, intOption, parseArgs, required, UsageError } from './args.ts';
 import { readRun, ResultsError } from '../report/results.ts';
+import { resultsConsistency } from '../report/consistency.ts';
 import { analyze, type Stats } from '../report/analysis.ts';
 import { loadPaperTable } from '../report/paperTable.ts';
 import { buildTable } from '../report/table.ts';
@@ -38,6 +39,8 @@ export async function run(argv: string[]): Promise<number> {
   if (!(confidence > 0 && confidence < 1)) throw new UsageError(`${cmd}: --confidence must be in (0, 1)`);
   let runs;
   try { runs = readRun(dir); } catch (e) { if (e instanceof ResultsError) throw new UsageError(`${cmd}: ${e.message}`); throw e; }
+  const problems = resultsConsistency(runs, dir);
+  if (problems.length) throw new UsageError(`${cmd}: the results in ${dir} do not describe one comparable run:\n  ${problems.join('\n  ')}`);
   const stats = analyze(runs, {
     baseline: args.options.baseline!, resamples, permutations, seed, confidence, skipPerSample: args.flags['no-per-sample']!,
   });

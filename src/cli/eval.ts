@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { intOption, parseArgs, required, UsageError } from './args.ts';
 import { DESIGNS } from '../designs.ts';
 import { resolveDesigns } from '../eval/sentence-encoder.ts';
-import { resolveTasks } from '../eval/runner.ts';
+import { resolveTasks, resultsFile } from '../eval/runner.ts';
+import { settlePreviousResults } from '../eval/previous-results.ts';
+import { acquireLock, describeHolder, liveHolder } from '../io/lock.ts';
 import { evalPolicyByName, type InstructionPolicy } from '../eval/instruction-policy.ts';
 // Nothing imported here loads TensorFlow.js (src/training/* does): a --child use-lite process must
 // stay free of it.
@@ -79,6 +81,10 @@ export async function run(argv: string[]): Promise<number> {
     throw new Error(missing.map((d) => `design '${d}' has no final checkpoint: ${configOf(d)} does not exist (train it first)`).join('\n'));
   }
 
+  // Another eval writing one of these results files: refused now, not after the others ran.
+  const busy = designs.flatMap((d) => { const h = liveHolder(evalLockFile(runDir, d)); return h ? [`${d} (${describeHolder(h)})`] : []; });
+  if (busy.length) throw new Error(`${cmd}: already evaluating in ${runDir}: ${busy.join('; ')}; wait for it to finish (one writer per results file)`);
+
   // One design of ours runs here; use-lite and several designs run in child processes.
   if (designs.length === 1 && designs[0] !== 'use-lite') {
     return evalOne(designs[0]!, { runDir, tasks, limit, profile: profile.name, batchSize, maxLen, model, instructionPolicy });
@@ -110,8 +116,21 @@ function runChild(argv: string[]): Promise<number> {
   });
 }
 
+/** One writer per results file (and its embedding cache): the lock beside DIR/results/<design>.json. */
+export const evalLockFile = (runDir: string, design: string) => `${resultsFile(runDir, design)}.lock`;
+
 async function evalOne(design: string, o: { runDir: string; tasks: ReturnType<typeof resolveTasks>; limit?: number; profile: string; batchSize: number; maxLen: number; model: string; instructionPolicy: InstructionPolicy }): Promise<number> {
-  const { evaluateDesign } = await import('../eval/runner.ts');
-  await evaluateDesign({ runDir: o.runDir, design, tasks: o.tasks, limit: o.limit, profile: o.profile, batchSize: o.batchSize, maxLen: o.maxLen, model: o.model, instructionPolicy: o.instructionPolicy });
-  return 0;
+  const release = acquireLock(evalLockFile(o.runDir, design), `evaluation of ${design} in ${o.runDir}`);
+  try {
+    const { evaluateDesign } = await import('../eval/runner.ts');
+    const { openEncoder, identityHash } = await import('../eval/sentence-encoder.ts');
+    const { allTasks } = await import('../eval/tasks/index.ts');
+    const encoder = await openEncoder(design, { runDir: o.runDir, batchSize: o.batchSize, maxLen: o.maxLen, model: o.model });
+    // what the runner cannot keep of an earlier results file is moved aside first, with the reason
+    settlePreviousResults(resultsFile(o.runDir, design), {
+      identity_sha256: identityHash(encoder.identity), limit: o.limit ?? null, instructions: encoder.usesInstructions, instruction_policy: o.instructionPolicy,
+    }, new Set(allTasks.map((t) => t.name)), (s) => log(`[eval ${design}] ${s}`));
+    await evaluateDesign({ runDir: o.runDir, design, tasks: o.tasks, limit: o.limit, profile: o.profile, batchSize: o.batchSize, maxLen: o.maxLen, model: o.model, instructionPolicy: o.instructionPolicy, encoder });
+    return 0;
+  } finally { release(); }
 }

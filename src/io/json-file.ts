@@ -28,7 +28,7 @@ export function parseJsonText<T = unknown>(text: string, file: string, what: str
   try {
     return JSON.parse(text) as T;
   } catch (e) {
-    const kind = text.trim() === '' ? 'empty' : /Unexpected end|Unterminated|end of JSON/i.test((e as Error).message) ? 'truncated' : 'not valid JSON';
+    const kind = jsonFailure(text, (e as Error).message);
     throw new JsonFileError(file, `${file}: ${what} is ${kind} (${(e as Error).message}); ${fix}`);
   }
 }
@@ -51,4 +51,12 @@ export function readJsonLines<T = unknown>(text: string, file: string, onPartial
     }
   }
   return out;
+}
+
+/** 'empty', 'truncated' (the parser ran out of text: a write cut short) or 'not valid JSON'. */
+export function jsonFailure(text: string, message: string): 'empty' | 'truncated' | 'not valid JSON' {
+  if (text.trim() === '') return 'empty';
+  if (/Unexpected end|Unterminated|end of JSON/i.test(message)) return 'truncated';
+  const at = /at position (\d+)/.exec(message);
+  return at && Number(at[1]) >= text.trimEnd().length ? 'truncated' : 'not valid JSON';
 }
