@@ -62,10 +62,17 @@ test('results file: structure, and it reads back through the statistics reader',
   const parsed = parseDesignResult(text, 'base-mean.json');
   assert.equal(parsed.tasks.WikiQA!.per_sample?.kind, 'values');
   assert.equal(parsed.tasks.STSBenchmark!.per_sample?.kind, 'sts');
+  // the run's instruction policy and each task's chance level are recorded and read back
+  assert.deepEqual(r.instruction_policy, { train: 'none', eval: 'authors' });
+  assert.deepEqual(parsed.instruction_policy, r.instruction_policy);
+  assert.equal(r.tasks.STSBenchmark!.chance.mean, 0);
+  assert.ok(Math.abs(r.tasks.STSBenchmark!.chance.sd - 1 / Math.sqrt(LIMIT - 1)) < 1e-12);
+  assert.equal(parsed.tasks.MRPC!.chance?.mean, r.tasks.MRPC!.chance.mean);
+  assert.equal(r.tasks.WikiQA!.instructions.document, taskByName('WikiQA').instruction);
   assert.ok(first.lines.some((l) => /^\[eval base-mean\] STSBenchmark 20 pairs … cos_sim\.spearman -?\d\.\d{4} \(/.test(l)), first.lines.join('\n'));
 });
 
-test('main scores equal scipy/sklearn recomputed from the cached vectors; documents carry no instruction', async () => {
+test('main scores equal scipy/sklearn recomputed from the cached vectors; reranking candidates carry the instruction (the authors policy)', async () => {
   const em = await baseMean();
   const cache = new EmbeddingCache(cacheRoot(runA), 'base-mean', em.identity);
   const r = first.results;
@@ -97,14 +104,15 @@ print(json.dumps({'ap': max(float(ap(y, s)) for s in scores)}))`, {
   });
   assert.ok(Math.abs(mrpcRef.ap - r.tasks.MRPC!.main_score) < 1e-9, `${mrpcRef.ap} vs ${r.tasks.MRPC!.main_score}`);
 
-  // WikiQA is instructed 'queries': the query side has the instruction, candidates none.
+  // WikiQA under the default (authors') policy: queries and candidates both carry the instruction,
+  // as the authors' run_mteb.py + vendored RerankingEvaluator did; no candidate is encoded bare.
   const wiki = taskByName('WikiQA');
   if (wiki.category !== 'Reranking') throw new Error('category');
   const wikiData = await wiki.load({ limit: LIMIT });
   const queryTexts = new Set(wikiData.queries.map((q) => q.query));
   for (const q of wikiData.queries) {
     for (const c of [...q.positives, ...q.negatives]) {
-      if (!queryTexts.has(c)) assert.equal(cache.get(cacheKey(wiki.instruction, c)), undefined, 'a candidate was embedded with the instruction');
+      if (!queryTexts.has(c)) assert.equal(cache.get(cacheKey('', c)), undefined, 'a candidate was embedded without the instruction');
     }
   }
   const wikiRef = python<{ map: number }>(`
@@ -117,7 +125,7 @@ for q in json.load(sys.stdin):
     cos = c @ v / np.linalg.norm(c, axis=1) / np.linalg.norm(v)
     aps.append(ap([1] * len(q['pos']) + [0] * len(q['neg']), cos))
 print(json.dumps({'map': float(np.mean(aps))}))`, wikiData.queries.map((q) => ({
-    q: vec(cache, wiki.instruction, q.query), pos: q.positives.map((t) => vec(cache, '', t)), neg: q.negatives.map((t) => vec(cache, '', t)),
+    q: vec(cache, wiki.instruction, q.query), pos: q.positives.map((t) => vec(cache, wiki.instruction, t)), neg: q.negatives.map((t) => vec(cache, wiki.instruction, t)),
   })));
   assert.ok(Math.abs(wikiRef.map - r.tasks.WikiQA!.main_score) < 1e-9, `${wikiRef.map} vs ${r.tasks.WikiQA!.main_score}`);
 });
