@@ -83,10 +83,12 @@ export function readSafetensorsHeader(path: string): SafetensorsHeader {
   return withFile(path, (fd, size) => readHeaderFd(fd, size, path));
 }
 
-/** Reads the header, then each tensor's byte range; never holds the whole file in one buffer. */
-export function readSafetensorsFile(path: string): SafetensorsContent {
+/** Reads the header, then each tensor's byte range; never holds the whole file in one buffer.
+ *  `skip` leaves out tensors a model does not use (e.g. BERT's int64 `position_ids` buffer). */
+export function readSafetensorsFile(path: string, options: { skip?: (name: string) => boolean } = {}): SafetensorsContent {
   return withFile(path, (fd, size) => {
     const header = readHeaderFd(fd, size, path);
+    if (options.skip) for (const name of [...header.tensors.keys()]) if (options.skip(name)) header.tensors.delete(name);
     requireConvertible(header.tensors, path);
     const tensors = new Map<string, Tensor>();
     for (const [name, info] of header.tensors) {
