@@ -4,7 +4,6 @@
 // k-means) are checked against sklearn on the same samples or within seed-to-seed noise.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { evaluateSTS } from '../src/eval/evaluators/sts.ts';
 import { evaluatePairClassification } from '../src/eval/evaluators/pair-classification.ts';
 import { evaluateReranking, type RerankingInstance } from '../src/eval/evaluators/reranking.ts';
@@ -13,12 +12,8 @@ import { evaluateSummarization, type SummarizationDocument } from '../src/eval/e
 import { evaluateClassification } from '../src/eval/evaluators/classification.ts';
 import { evaluateClustering } from '../src/eval/evaluators/clustering.ts';
 import { SeededRng } from '../src/eval/metrics/seeded-rng.ts';
+import { python } from './helpers.ts';
 
-function python(code: string, input: unknown): any {
-  const r = spawnSync('/usr/bin/python3', ['-c', code], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 28 });
-  if (r.status !== 0) throw new Error(`python reference failed: ${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
 const TOL = 1e-9;
 const close = (a: number, b: number, what: string, tol = TOL) => assert.ok(Math.abs(a - b) <= tol, `${what}: ours ${a}, reference ${b}`);
 

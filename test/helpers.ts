@@ -21,9 +21,11 @@ export async function stories260K(): Promise<LoadedModel> {
  *  sentence-transformers, mteb and the other PyPI references. */
 export const VENV_PYTHON = join(projectRoot, '.venv', 'bin', 'python');
 
-/** Run Debian's Python (scipy, sklearn, numpy) on `code`, passing `input` as JSON on stdin; returns parsed stdout JSON. */
-export function python<T = unknown>(code: string, input: unknown): T {
-  const r = spawnSync('/usr/bin/python3', ['-c', code], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 28 });
+/** Run the project's Python (VENV_PYTHON: scipy, scikit-learn, statsmodels, numpy, torch) on `code`,
+ *  passing `input` as JSON on stdin; returns parsed stdout JSON. */
+export function python<T = any>(code: string, input: unknown): T {
+  const r = spawnSync(VENV_PYTHON, ['-c', code], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 29 });
+  if (r.error) throw new Error(`python reference: cannot run ${VENV_PYTHON} (${r.error.message}): run 'bash scripts/setup.sh'`);
   if (r.status !== 0) throw new Error(`python failed (${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout) as T;
 }

@@ -3,7 +3,6 @@
 // inputs with many ties. One Python process for the whole file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { averageRanks, pearson, spearman } from '../src/eval/metrics/correlation.ts';
 import { cosineSimilarity, dotProduct, euclideanDistance, manhattanDistance } from '../src/eval/metrics/similarity.ts';
 import { averagePrecision } from '../src/eval/metrics/average-precision.ts';
@@ -11,12 +10,8 @@ import { homogeneityCompletenessVMeasure } from '../src/eval/metrics/v-measure.t
 import { accuracy, macroF1 } from '../src/eval/metrics/classification-metrics.ts';
 import { findBestAccuracyAndThreshold, findBestF1AndThreshold } from '../src/eval/metrics/best-threshold.ts';
 import { SeededRng } from '../src/eval/metrics/seeded-rng.ts';
+import { python } from './helpers.ts';
 
-function python(code: string, input: unknown): any {
-  const r = spawnSync('/usr/bin/python3', ['-c', code], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 28 });
-  if (r.status !== 0) throw new Error(`python reference failed: ${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
 
 const TOL = 1e-9;
 const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) <= TOL, `${what}: ours ${a}, reference ${b}`);

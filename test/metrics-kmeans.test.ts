@@ -3,16 +3,11 @@
 // statistical: over 20 seeds each, the mean V-measures agree within their noise.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { miniBatchKMeans } from '../src/eval/metrics/mini-batch-kmeans.ts';
 import { vMeasure } from '../src/eval/metrics/v-measure.ts';
 import { SeededRng } from '../src/eval/metrics/seeded-rng.ts';
+import { python } from './helpers.ts';
 
-function python(code: string, input: unknown): any {
-  const r = spawnSync('/usr/bin/python3', ['-c', code], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 28 });
-  if (r.status !== 0) throw new Error(`python reference failed: ${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
 
 function gaussian(rng: SeededRng): number {
   return Math.sqrt(-2 * Math.log(1 - rng.uniform())) * Math.cos(2 * Math.PI * rng.uniform());

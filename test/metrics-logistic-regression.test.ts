@@ -3,16 +3,11 @@
 // independently of our code) no higher than sklearn's plus a small tolerance.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { fitLogisticRegression, predictLogisticRegression, logisticObjective } from '../src/eval/metrics/logistic-regression.ts';
 import { lbfgs } from '../src/eval/metrics/lbfgs.ts';
 import { SeededRng } from '../src/eval/metrics/seeded-rng.ts';
+import { python } from './helpers.ts';
 
-function python(code: string, input: unknown): any {
-  const r = spawnSync('/usr/bin/python3', ['-c', code], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 28 });
-  if (r.status !== 0) throw new Error(`python reference failed: ${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
 
 function gaussian(rng: SeededRng): number {
   return Math.sqrt(-2 * Math.log(1 - rng.uniform())) * Math.cos(2 * Math.PI * rng.uniform());

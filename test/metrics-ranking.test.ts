@@ -3,16 +3,11 @@
 // gains, ideal DCG from all judged relevant documents, ties broken by document id descending).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { rerankingAveragePrecision, rerankingMrrAtK } from '../src/eval/metrics/reranking-metrics.ts';
 import { mrrAtK, ndcgAtK, rankByScoreThenDocId, recallAtK } from '../src/eval/metrics/retrieval-metrics.ts';
 import { SeededRng } from '../src/eval/metrics/seeded-rng.ts';
+import { python } from './helpers.ts';
 
-function python(code: string, input: unknown): any {
-  const r = spawnSync('/usr/bin/python3', ['-c', code], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 28 });
-  if (r.status !== 0) throw new Error(`python reference failed: ${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
 const TOL = 1e-9;
 const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) <= TOL, `${what}: ours ${a}, reference ${b}`);
 

@@ -14,8 +14,9 @@ import {
   type TensorInput,
 } from '../src/model/safetensors.ts';
 import { writeFileAtomic } from '../src/io/atomic.ts';
+import { VENV_PYTHON } from './helpers.ts';
 
-const PY = '/usr/bin/python3';
+const PY = VENV_PYTHON;
 
 function python(code: string, input: unknown): any {
   const r = spawnSync(PY, ['-c', code], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 28 });

@@ -5,12 +5,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { padjust } from '../src/stats/padjust.ts';
 import { createRng } from '../src/stats/random.ts';
+import { python } from './helpers.ts';
 
-function python<T>(code: string, input: unknown): T {
-  const r = spawnSync('/usr/bin/python3', ['-c', code], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 28 });
-  if (r.status !== 0) throw new Error(`python failed (${r.status}): ${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
-}
 
 const PY = `
 import sys, json

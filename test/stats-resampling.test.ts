@@ -1,10 +1,9 @@
 // Paired bootstrap and permutation tests against scipy.stats.bootstrap / permutation_test
-// (scipy 1.10): exactly where both enumerate every assignment (n ≤ 13 pairs), statistically
+// (scipy, from .venv): exactly where both enumerate every assignment (n ≤ 13 pairs), statistically
 // (within Monte Carlo error) otherwise; and the O(n) Spearman resampling used for STS against a
 // direct recomputation with the same random draws. One Python process for all references.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { pairedBootstrap } from '../src/stats/bootstrap.ts';
 import { pairedPermutationTest, signFlipTest } from '../src/stats/permutation.ts';
 import { comparePaired } from '../src/stats/pairedDesigns.ts';
@@ -12,12 +11,8 @@ import { spearman } from '../src/stats/correlation.ts';
 import { mean } from '../src/stats/descriptive.ts';
 import { createRng } from '../src/stats/random.ts';
 import { ALTERNATIVES } from '../src/stats/wilcoxon.ts';
+import { python } from './helpers.ts';
 
-function python<T>(code: string, input: unknown): T {
-  const r = spawnSync('/usr/bin/python3', ['-c', code], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 28 });
-  if (r.status !== 0) throw new Error(`python failed (${r.status}): ${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
-}
 
 const rng = createRng(2409);
 const normal = (): number => Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());

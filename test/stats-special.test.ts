@@ -2,7 +2,6 @@
 // scipy/numpy (one Python process), and basic properties of the seeded PRNG.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { betaInc, erfc, normalCdf, normalSf, studentTSf, logGamma, betaIncInverse } from '../src/stats/special.ts';
 import { rankAverage } from '../src/stats/ranks.ts';
 import { spearman, pearson, RankPool } from '../src/stats/correlation.ts';
@@ -10,12 +9,8 @@ import { quantile, median, medianInPlace } from '../src/stats/descriptive.ts';
 import { matchedPairsRankBiserial } from '../src/stats/effectSize.ts';
 import { welchTTest } from '../src/stats/seeds.ts';
 import { createRng } from '../src/stats/random.ts';
+import { python } from './helpers.ts';
 
-function python<T>(code: string, input: unknown): T {
-  const r = spawnSync('/usr/bin/python3', ['-c', code], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 28 });
-  if (r.status !== 0) throw new Error(`python failed (${r.status}): ${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
-}
 
 const rel = (a: number, b: number, tol: number): boolean => Math.abs(a - b) <= tol * Math.abs(b) + 1e-300;
 

@@ -3,7 +3,6 @@
 // file and line named.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,15 +19,11 @@ import { parseCranfieldDocs, parseCranfieldQrels } from '../src/eval/tasks/retri
 import { parseBiosses, parseStsBenchmark, parseStsInputWithGold } from '../src/eval/tasks/sts.ts';
 import { parseRealSummScores } from '../src/eval/tasks/summarization.ts';
 import { spread, stratifiedSplit } from '../src/eval/tasks/sampling.ts';
+import { python } from './helpers.ts';
 
 const MIRROR = resolve(projectRoot, '..', 'shared');
 const skip = existsSync(join(MIRROR, 'data', 'MANIFEST.tsv')) ? false : `no data mirror at ${MIRROR}`;
 
-function python<T>(code: string, input: unknown): T {
-  const r = spawnSync('/usr/bin/python3', ['-c', code], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 28 });
-  if (r.status !== 0) throw new Error(`python failed (${r.status}): ${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
-}
 
 async function load<C extends TaskCategory>(name: string, category: C, limit?: number): Promise<DataByCategory[C]> {
   const t = taskByName(name);
