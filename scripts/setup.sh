@@ -61,6 +61,7 @@ fi
 venv_stamp="$VENV/.pa-setup-stamp"
 want_stamp="$(sha "${LOCKS[@]}")"
 if [ -x "$VENV/bin/python" ] && [ -x "$VENV/bin/jupyter-lab" ] && [ "$(cat "$venv_stamp" 2>/dev/null)" = "$want_stamp" ]; then
+  [ -f "$VENV/package.json" ] || echo '{ "type": "commonjs" }' >"$VENV/package.json"
   ok ".venv up to date with ${LOCKS[*]}"
 elif [ ! -x "$VENV/bin/python" ] && [ -z "$PY" ]; then
   failed ".venv not created: no Python 3.11 with the venv module (the torch wheel is for CPython 3.11)" "sudo $apt_cmd python3.11-venv; then bash scripts/setup.sh"
@@ -71,6 +72,8 @@ else
   fi
   if [ -x "$VENV/bin/python" ]; then
     say "pip: installing ${LOCKS[*]} into .venv (first time: a few minutes)"
+    # .venv lies inside a package.json with "type": "module"; JupyterLab's bundled yarn.js is CommonJS
+    echo '{ "type": "commonjs" }' >"$VENV/package.json"
     if "$VENV/bin/python" -m pip install --disable-pip-version-check --require-hashes -r python/requirements.txt >"$LOG/pip" 2>&1 &&
        "$VENV/bin/python" -m pip install --disable-pip-version-check --require-hashes --no-deps -r python/requirements-nodeps.txt >>"$LOG/pip" 2>&1; then
       echo "$want_stamp" >"$venv_stamp"
