@@ -36,9 +36,9 @@ function trainingDataMarkdown(d: TrainingData | null): string {
 }
 
 function chanceMarkdown(stats: Stats): string[] {
-  const cl = stats.chance_level;
+  const cl = stats.chance_level as Stats['chance_level'] | undefined; // absent in stats.json written before it
   const lines: string[] = ['## Chance-level tasks', ''];
-  if (Object.keys(cl.per_dataset).length === 0) {
+  if (!cl || Object.keys(cl.per_dataset).length === 0) {
     lines.push(`No chance levels are recorded in these results (they predate it); rerun \`eval\` to get them.`, '');
     return lines;
   }

@@ -1,0 +1,61 @@
+// The top of REPORT.md: the chance-level rule (flag iff the best decoder design stays below chance
+// mean + 2 sd; category means without flagged tasks recomputed by hand), the sanity gate (passes iff
+// m1's mean over categories beats both base rows), and the head rendered for the committed run.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../src/data/files.ts';
+import { chanceLevel, CHANCE_SDS } from '../src/report/chance-level.ts';
+import { sanityGate, sanityGateMarkdown } from '../src/report/sanity-gate.ts';
+import { reportHead } from '../src/report/report-head.ts';
+import type { Stats } from '../src/report/analysis.ts';
+
+test('chance-level: flagged iff every decoder design is below chance mean + 2 sd; means without them', () => {
+  const scores = {
+    m1: { A: 0.02, B: 0.5, C: 0.26, D: 0.9 },
+    'base-mean': { A: 0.03, B: 0.4, C: 0.24, D: 0.8 },
+    'use-lite': { A: 0.6, B: 0.7, C: 0.7, D: 0.9 }, // an outside encoder: not part of the rule
+  };
+  const categoryOf = { A: 'STS', B: 'STS', C: 'Classification', D: 'Classification' } as const;
+  const chance = { A: { mean: 0, sd: 0.02, method: '' }, B: { mean: 0, sd: 0.02, method: '' }, C: { mean: 0.25, sd: 0.01, method: '' } };
+  const cl = chanceLevel(scores, categoryOf, chance, ['m1', 'base-mean'], ['STS', 'Classification']);
+  // A: best 0.03 < 0 + 2·0.02 → flagged; B: 0.5 → not; C: best 0.26 < 0.25 + 0.02 → flagged; D: unknown
+  assert.equal(CHANCE_SDS, 2);
+  assert.deepEqual(cl.datasets, ['A', 'C']);
+  assert.deepEqual(cl.unknown, ['D']);
+  assert.equal(cl.per_dataset.A!.best.design, 'base-mean');
+  assert.equal(cl.category_scores_without.m1!.STS, 0.5);
+  assert.equal(cl.category_scores_without.m1!.Classification, 0.9);
+  assert.equal(cl.category_scores_without['use-lite']!.STS, 0.7);
+  // a score exactly at the threshold is not below it
+  const edge = chanceLevel({ m1: { A: 0.04 } }, { A: 'STS' }, { A: { mean: 0, sd: 0.02, method: '' } }, ['m1'], ['STS']);
+  assert.deepEqual(edge.datasets, []);
+});
+
+function statsWith(m1: number[], base: number[], eos: number[]): Stats {
+  const cats = ['STS', 'Classification', 'Retrieval'];
+  const row = (v: number[]) => Object.fromEntries(cats.map((c, i) => [c, { score: v[i]!, datasets: [c], seeds: null }]));
+  return { baseline: 'm1', categories: cats, category_scores: { m1: row(m1), 'base-mean': row(base), 'base-eos': row(eos) } } as unknown as Stats;
+}
+
+test('sanity gate: passes iff m1 beats both base rows on the mean over categories', () => {
+  const fail = sanityGate(statsWith([0.3, 0.5, 0.1], [0.4, 0.5, 0.2], [0.1, 0.1, 0.1]));
+  assert.equal(fail.passed, false);
+  assert.deepEqual(fail.comparisons.map((c) => [c.base, c.beats, c.wins.length]), [['base-mean', false, 0], ['base-eos', true, 2]]);
+  assert.match(sanityGateMarkdown(fail), /Sanity gate: failed.*not meaningful/);
+  const pass = sanityGate(statsWith([0.5, 0.6, 0.3], [0.4, 0.5, 0.2], [0.1, 0.1, 0.1]));
+  assert.equal(pass.passed, true);
+  assert.match(sanityGateMarkdown(pass), /Sanity gate: passed/);
+  const missing = sanityGate({ ...statsWith([0.5, 0.6, 0.3], [0.4, 0.5, 0.2], [0.1, 0.1, 0.1]), category_scores: { m1: statsWith([0.5, 0.6, 0.3], [0, 0, 0], [0, 0, 0]).category_scores.m1! } } as Stats);
+  assert.equal(missing.passed, null);
+});
+
+test('report head of the committed quick run: the gate fails, instructions and chance levels are not recorded there', () => {
+  const stats = JSON.parse(readFileSync(join(projectRoot, 'docs', 'results', 'quick-3seeds', 'stats.json'), 'utf8')) as Stats;
+  const head = reportHead(stats, join(projectRoot, 'docs', 'results', 'quick-3seeds'));
+  assert.match(head.split('\n')[0]!, /^\*\*Sanity gate: failed\*\* — fine-tuned m1 does not beat base-mean/);
+  assert.match(head, /\*\*Instructions\*\*: not recorded/);
+  assert.match(head, /\*\*Training sources\*\*: not recorded/);
+  assert.match(head, /No chance levels are recorded/);
+});
