@@ -1,5 +1,5 @@
 // `npm run bench`: the training step of every design on tfjs (wasm) beside the same step in PyTorch
-// (bench/torch_step.py, Debian's python3-torch, at 1 and 2 threads), on the same model file, the same
+// (bench/torch_step.py, torch 2.13 CPU from the project's .venv, at 1 and 2 threads), on the same model file, the same
 // initial weights and the same batches; the first step's loss of both (an end-to-end check of the
 // forward pass and the loss); encoding throughput; peak RSS; and the speed-up of training two designs
 // side by side in two processes. Writes bench/results/latest.json and latest.md.
@@ -91,7 +91,7 @@ function runTorch(spec: typeof specBase, what: string): void {
     // OpenBLAS (Debian's torch BLAS) and OpenMP start their own thread pools unless told their size; idle
     // threads sleep rather than spin (on a shared machine, spinning threads of both pools thrash)
     const threadEnv = { OMP_NUM_THREADS: String(n), OPENBLAS_NUM_THREADS: String(n), MKL_NUM_THREADS: String(n), OMP_WAIT_POLICY: 'PASSIVE' };
-    const r = spawnSync('/usr/bin/python3', [join(here, 'torch_step.py'), specFile, String(n)], { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, ...threadEnv } });
+    const r = spawnSync(join(root, '.venv', 'bin', 'python'), [join(here, 'torch_step.py'), specFile, String(n)], { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, ...threadEnv } });
     if (r.status !== 0) throw new Error(`torch_step.py (${n} threads, ${what}) failed: ${r.stderr}`);
     const run = lastJson<TorchRun>(r.stdout);
     const all = torchRuns.get(n);

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """PyTorch peer of the tfjs training step, for `npm run bench` (bench/run.ts writes the spec).
 
 An independent implementation of the same computation: the llama2.c reader follows run.c (weights
@@ -7,7 +7,7 @@ paper's description and src/pooling/blocks.ts, and AdamW is torch.optim.AdamW. T
 head weights come from the safetensors file the tfjs side exported, the batches from its spec, so
 the first step's loss must agree with tfjs to float rounding.
 
-Usage: /usr/bin/python3 bench/torch_step.py SPEC.json THREADS  → one JSON object on stdout.
+Usage: .venv/bin/python bench/torch_step.py SPEC.json THREADS  → one JSON object on stdout.
 """
 import json
 import math
