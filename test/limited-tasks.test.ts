@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cranfield, limitRetrieval } from '../src/eval/tasks/retrieval.ts';
 import { REALSumm, limitSummarization } from '../src/eval/tasks/summarization.ts';
+import { WikiQA, limitReranking } from '../src/eval/tasks/reranking.ts';
 import { TEXTS_PER_LIMITED_ITEM, distractorCount } from '../src/eval/tasks/sampling.ts';
 import type { RetrievalText } from '../src/eval/tasks/types.ts';
 
@@ -50,4 +51,14 @@ test('limited REALSumm: whole documents (reference + every system summary) withi
   }
   assert.equal(limitSummarization(full.documents, 1000).length, full.documents.length);
   assert.equal(limitSummarization(full.documents, undefined).length, full.documents.length);
+});
+
+test('limited WikiQA: whole queries (question + every candidate) within 2 × limit texts; all of them when the limit reaches them', async () => {
+  const full = await WikiQA.load();
+  const a = await WikiQA.load({ limit: 40 });
+  const texts = a.queries.reduce((n, q) => n + 1 + q.positives.length + q.negatives.length, 0);
+  assert.ok(a.queries.length >= 2 && texts <= TEXTS_PER_LIMITED_ITEM * 40, `${a.queries.length} queries, ${texts} texts`);
+  for (const q of a.queries) assert.deepEqual(q, full.queries.find((x) => x.id === q.id));
+  assert.deepEqual((await WikiQA.load({ limit: 40 })).queries.map((q) => q.id), a.queries.map((q) => q.id));
+  assert.equal(limitReranking(full.queries, 1000).length, full.queries.length);
 });

@@ -1,7 +1,7 @@
 // Reranking tasks: rank each query's candidates by similarity, scored by MAP. WikiQA test.
 import { readDataFile } from '../../data/files.ts';
 import { alignedLines, DataFormatError } from '../../data/text.ts';
-import { spread } from './sampling.ts';
+import { largestSampleWithin, TEXTS_PER_LIMITED_ITEM } from './sampling.ts';
 import type { Quirks, RerankingQuery, RerankingTask } from './types.ts';
 
 const WIKIQA_FILES = ['id.txt', 'a.toks', 'b.toks', 'sim.txt'] as const;
@@ -48,6 +48,16 @@ export async function loadWikiQaSplit(split: 'train' | 'dev' | 'test'): Promise<
   return { ...r, files: paths };
 }
 
+/**
+ * A limited reranking task: evenly spaced queries with all their candidates, as many as fit in
+ * TEXTS_PER_LIMITED_ITEM × limit texts (see sampling.ts); every query when `limit` reaches their number.
+ */
+export function limitReranking(queries: RerankingQuery[], limit: number | undefined): RerankingQuery[] {
+  if (limit === undefined || limit >= queries.length) return queries.slice();
+  const texts = (qs: RerankingQuery[]) => qs.reduce((n, q) => n + 1 + q.positives.length + q.negatives.length, 0);
+  return largestSampleWithin(queries, limit, TEXTS_PER_LIMITED_ITEM * limit, texts);
+}
+
 export const WikiQA: RerankingTask = {
   name: 'WikiQA', category: 'Reranking', mainScore: 'map', instructed: 'queries',
   instruction: 'Given a question, retrieve Wikipedia sentences that answer the question',
@@ -57,7 +67,7 @@ export const WikiQA: RerankingTask = {
     const r = await loadWikiQaSplit('test');
     // MAP is undefined without positives and trivially 1 without negatives: MTEB keeps neither.
     const kept = r.queries.filter((q) => q.positives.length > 0 && q.negatives.length > 0);
-    return { queries: spread(kept, opts?.limit), quirks: r.quirks, files: r.files };
+    return { queries: limitReranking(kept, opts?.limit), quirks: r.quirks, files: r.files };
   },
 };
 
