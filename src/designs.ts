@@ -48,8 +48,8 @@ const USER_DESIGNS = new Map<string, Design>();
 /** Add (or replace) a user design in this process. The built-in names are reserved. */
 export function addUserDesign(design: Design): void {
   if (DESIGNS[design.name]) throw new Error(`design '${design.name}' is built in (${Object.keys(DESIGNS).join(', ')}): give your design another name, e.g. m7`);
-  if (!/^[A-Za-z0-9][\w.-]*$/.test(design.name) || design.name === 'use-lite' || design.name === 'all') {
-    throw new Error(`design name '${design.name}' is not usable: letters, digits, '_', '-' and '.' (it names a folder and a results file), not 'all' or 'use-lite'`);
+  if (!/^[A-Za-z0-9][\w.-]*$/.test(design.name) || design.name === 'use-lite' || design.name === 'minilm' || design.name === 'all') {
+    throw new Error(`design name '${design.name}' is not usable: letters, digits, '_', '-' and '.' (it names a folder and a results file), not 'all', 'use-lite' or 'minilm'`);
   }
   USER_DESIGNS.set(design.name, design);
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { intOption, parseArgs, required, UsageError } from './args.ts';
 import { DESIGNS } from '../designs.ts';
-import { resolveDesigns } from '../eval/sentence-encoder.ts';
+import { OUTSIDE_ENCODERS, resolveDesigns } from '../eval/sentence-encoder.ts';
 import { resolveTasks, resultsFile } from '../eval/runner.ts';
 import { settlePreviousResults } from '../eval/previous-results.ts';
 import { acquireLock, describeHolder, liveHolder } from '../io/lock.ts';
@@ -24,7 +24,7 @@ export async function run(argv: string[]): Promise<number> {
   const cmd = 'eval';
   const args = parseArgs(argv, {
     run: { help: 'run folder: reads <design>/final/, writes results/ and cache/' },
-    designs: { default: 'all', help: 'all (m1…m6) or a list of m1…m6, base-mean, base-eos, use-lite' },
+    designs: { default: 'all', help: 'all (m1…m6) or a list of m1…m6, base-mean, base-eos, use-lite, minilm' },
     tasks: { default: 'all', help: 'all, categories (sts, classification, …) or dataset names' },
     limit: { help: "items per task, or 'all' (default: the profile's evalLimit)" },
     profile: { default: 'quick', help: 'smoke | quick | paper: default limit, batch size, base model and max length' },
@@ -76,7 +76,7 @@ export async function run(argv: string[]): Promise<number> {
 
   // Every missing checkpoint is reported before any work starts.
   const configOf = (d: string) => join(runDir, d, 'final', 'config.json');
-  const missing = designs.filter((d) => (DESIGNS[d]?.trained ?? d !== 'use-lite') && !existsSync(configOf(d)));
+  const missing = designs.filter((d) => (DESIGNS[d]?.trained ?? !(OUTSIDE_ENCODERS as readonly string[]).includes(d)) && !existsSync(configOf(d)));
   if (missing.length) {
     throw new Error(missing.map((d) => `design '${d}' has no final checkpoint: ${configOf(d)} does not exist (train it first)`).join('\n'));
   }
@@ -91,7 +91,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   // use-lite encodes ~6× slower than a decoder design (47 vs ~290 texts/s in a quick run): started
   // first, it runs beside the others instead of alone at the end (quick, 9 designs: 1264 → 1051 s).
-  const queue = [...designs.filter((d) => d === 'use-lite'), ...designs.filter((d) => d !== 'use-lite')];
+  // minilm (a 22M-parameter BERT) is slower still: first of all.
+  const slow = ['minilm', 'use-lite'];
+  const queue = [...slow.filter((d) => designs.includes(d)), ...designs.filter((d) => !slow.includes(d))];
   const failures: string[] = [];
   const worker = async () => {
     for (let d = queue.shift(); d; d = queue.shift()) {

@@ -9,7 +9,7 @@ const commands: Record<string, { help: string; load: () => Promise<Command> }> =
   train: { help: 'fine-tune designs (--design m1|all --profile smoke|quick|paper --seed N --out DIR [--resume])', load: () => import('./train.ts') },
   embed: { help: 'embed lines of a file with a trained design (--run DIR --design m1 --input FILE)', load: () => import('./embed.ts') },
   reproduce: { help: 'the whole study: data verify, train, evaluate, compare, figures, REPORT.md (--profile, --seeds, --out)', load: () => import('./reproduce.ts') },
-  eval: { help: 'evaluate designs on the MTEB-style tasks (--run DIR --designs all|m1,base-mean,use-lite --tasks all|sts,… --limit N --profile quick --jobs 2)', load: () => import('./eval.ts') },
+  eval: { help: 'evaluate designs on the MTEB-style tasks (--run DIR --designs all|m1,base-mean,use-lite,minilm --tasks all|sts,… --limit N --profile quick --jobs 2)', load: () => import('./eval.ts') },
   data: { help: 'data verify: check every file of the manifest', load: () => import('./data.ts') },
   stats: { help: 'stats wilcoxon|padjust --json ...: signed-rank test and p-value adjustment (scipy/statsmodels semantics)', load: () => import('./stats.ts') },
   compare: { help: 'compare --run DIR: tests of every design vs m1, stats.json and paper-style tables', load: () => import('./compare.ts') },

@@ -32,6 +32,7 @@ export interface Figure {
 export const DESIGN_COLORS: Record<string, string> = {
   m1: '#4c72b0', m2: '#dd8452', m3: '#55a868', m4: '#c44e52', m5: '#8172b3', m6: '#937860',
   'base-mean': '#8c8c8c', 'base-eos': '#b0b0b0', base: '#8c8c8c', 'use-lite': '#2f4b7c',
+  minilm: '#665191',
 };
 export const USER_COLORS = ['#da8bc3', '#ccb974', '#64b5cd', '#e45756', '#17becf', '#a05195', '#bcbd22', '#7f3c8d'];
 

@@ -76,6 +76,7 @@ export const DESIGN_LABELS: Record<string, string> = {
   'base-mean': 'base model, mean pooling (reference)',
   'base-eos': 'base model, EOS-last (reference)',
   'use-lite': 'Universal Sentence Encoder lite (reference)',
+  minilm: 'all-MiniLM-L6-v2 (reference)',
 };
 
 export function buildTable(stats: Stats, paper: PaperTable): Table {
