@@ -92,14 +92,21 @@ export function crossAttentionParams(p: ParamFactory, name: string, qDim: number
 /**
  * Pre-norm multi-head cross-attention: queries q [B, Nq, qDim] attend over context c [B, Nc, kvDim];
  * `keyMask` [B, Nc] (1 = attend) hides padding. Returns [B, Nq, qDim] (without the residual).
+ * Either side may be a 2-D array shared by every sequence (the trainable latents, [N, dim]): its
+ * LayerNorm and projections then run once instead of once per sequence (the same numbers).
  */
-export function crossAttention(a: CrossAttentionParams, q: tf.Tensor3D, c: tf.Tensor3D, keyMask?: tf.Tensor2D): tf.Tensor3D {
-  const [B, Nq] = q.shape;
-  const Nc = c.shape[1];
+export function crossAttention(a: CrossAttentionParams, q: tf.Tensor3D | tf.Tensor2D, c: tf.Tensor3D | tf.Tensor2D, keyMask?: tf.Tensor2D): tf.Tensor3D {
+  const B = q.rank === 3 ? q.shape[0] : c.rank === 3 ? c.shape[0] : undefined;
+  if (B === undefined) throw new Error('crossAttention: queries or context must have a batch dimension');
+  const Nq = q.shape[q.rank - 2]!, Nc = c.shape[c.rank - 2]!;
   const { heads: H, headDim: D } = a;
+  // [rows…, n, H·D] → [B·H, n, D]; a shared [n, H·D] is projected once and broadcast over the batch
+  const split = (x: tf.Tensor, n: number) => {
+    const heads = x.reshape([-1, n, H, D]).transpose([0, 2, 1, 3]);
+    return (x.rank === 2 ? tf.broadcastTo(heads, [B, H, n, D]) : heads).reshape([B * H, n, D]) as tf.Tensor3D;
+  };
   const qn = layerNorm(q, a.normQ);
   const cn = layerNorm(c, a.normKv);
-  const split = (x: tf.Tensor, n: number) => x.reshape([B, n, H, D]).transpose([0, 2, 1, 3]).reshape([B * H, n, D]) as tf.Tensor3D;
   const Q = split(tf.mul(dense(qn, a.wq), 1 / Math.sqrt(D)), Nq);
   const K = split(dense(cn, a.wk), Nc);
   const V = split(dense(cn, a.wv), Nc);

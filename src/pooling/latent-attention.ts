@@ -25,9 +25,8 @@ export const latentAttentionPooling = {
       variables: p.variables,
       pool({ hiddenStates, mask }: PoolingInput) {
         const tokens = hiddenStates.at(-1)!;
-        const B = tokens.shape[0];
-        const context = tf.broadcastTo(kv, [B, latents, model.dim]) as tf.Tensor3D;
-        let x = tf.add(tokens, crossAttention(attn, tokens, context)) as tf.Tensor3D;
+        // the latents are the same for every sequence: their norm and key/value projections run once
+        let x = tf.add(tokens, crossAttention(attn, tokens, kv as tf.Tensor2D)) as tf.Tensor3D;
         x = tf.add(x, feedForward(ff, x)) as tf.Tensor3D;
         return maskedMean(x, mask);
       },

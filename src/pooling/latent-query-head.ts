@@ -20,10 +20,8 @@ export class LatentQueryHead {
 
   /** inputs [B, N, dim] with keyMask [B, N] (or none) → [B, dim] */
   apply(inputs: tf.Tensor3D, keyMask?: tf.Tensor2D): tf.Tensor2D {
-    const B = inputs.shape[0];
-    const [n, d] = this.latents.shape as [number, number];
-    const q = tf.broadcastTo(this.latents, [B, n, d]) as tf.Tensor3D;
-    let x = tf.add(q, crossAttention(this.attn, q, inputs, keyMask)) as tf.Tensor3D;
+    // the latents are the same for every sequence: their norm and query projection run once
+    let x = tf.add(this.latents, crossAttention(this.attn, this.latents as tf.Tensor2D, inputs, keyMask)) as tf.Tensor3D;
     x = tf.add(x, feedForward(this.ff, x)) as tf.Tensor3D;
     return tf.mean(x, 1) as tf.Tensor2D;
   }
