@@ -88,6 +88,10 @@ test('00-setup executes headless: executed copy with outputs, figures exported, 
     assert.deepEqual(counts, counts.map((_, i) => i + 1), 'execution counts 1…n');
     assert.match(cellSource(copy.cells[0]!), /^\*\*Executed headless\*\*.*profile \*\*smoke\*\*/);
     assert.equal((copy.metadata.pa_run as { profile: string }).profile, 'smoke');
+    // informational lines are stdout, not stderr (which a notebook shows as an error-coloured box)
+    const firstOut = (copy.cells.find((c) => c.cell_type === 'code')!.outputs ?? []) as { name?: string; text?: string[] }[];
+    assert.deepEqual(firstOut.map((o) => o.name), ['stdout']);
+    assert.doesNotMatch(all, /"name": ?"stderr"/, 'nothing on stderr');
     const figureCount = all.split('class=\\"pa-plotly\\"').length - 1;
     const pngs = copy.cells.flatMap((c) => (c.outputs ?? []) as { data?: Record<string, string> }[]).filter((o) => o.data?.['image/png']);
     assert.ok(figureCount >= 1 && pngs.length === figureCount, `${figureCount} figures, ${pngs.length} static PNGs`);
