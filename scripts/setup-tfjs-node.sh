@@ -26,7 +26,7 @@ CACHE="${PA_TFJS_NODE_CACHE:-$ROOT/.cache/tfjs-node}"
 STAMP="$PKG/deps/pa-setup.stamp"
 
 fail() { echo "setup-tfjs-node: $*" >&2; exit 1; }
-say() { echo "setup-tfjs-node: $*" >&2; }
+say() { echo "setup-tfjs-node: [${SECONDS}s] $*" >&2; }
 
 [ "$(uname -s)-$(uname -m)" = "Linux-x86_64" ] ||
   fail "only Linux x86_64 is handled (TensorFlow's CPU wheel is per platform); elsewhere install @tensorflow/tfjs-node normally (its install script downloads libtensorflow)"
