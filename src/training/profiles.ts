@@ -62,7 +62,8 @@ export const PROFILES: Record<string, Profile> = {
     // Tang & Yang's recipe: LoRA r16/α32/0.1 on q,k,v,o,gate,up,down, lr 1e-5, 100 warm-up steps,
     // weight decay 0.01, 1000 steps, effective batch 2048, max length 512; head 768 latents,
     // 32 heads of width 2048 (for d = 4096).
-    name: 'paper', model: 'stories260K', steps: 1000, batchSize: 64, gradAccum: 32, maxLen: 512,
+    // no default base model: the authors' is Mistral-7B; a run gives one (--model), else loading fails clearly
+    name: 'paper', model: '', steps: 1000, batchSize: 64, gradAccum: 32, maxLen: 512,
     lr: 1e-5, warmupSteps: 100, weightDecay: 0.01, clipNorm: 1, scale: 20, finetune: 'lora',
     lora: { rank: 16, alpha: 32, dropout: 0.1, targets: ALL }, head: { latents: 768, heads: 32, headDim: 2048, ffMult: 4 },
     triplesPerSource: undefined, trainingSources: DISJOINT_SOURCES, instructions: INSTRUCTIONS, checkpointEvery: 100, evalLimit: undefined, encodeBatchSize: 64,
