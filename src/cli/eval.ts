@@ -15,6 +15,7 @@ import { resolveTasks, resultsFile } from '../eval/runner.ts';
 import { settlePreviousResults } from '../eval/previous-results.ts';
 import { acquireLock, describeHolder, liveHolder } from '../io/lock.ts';
 import { evalPolicyByName, type InstructionPolicy } from '../eval/instruction-policy.ts';
+import { runBaseModel } from '../embedding/run-model.ts';
 // Nothing imported here loads TensorFlow.js (src/training/* does): a --child use-lite process must
 // stay free of it.
 
@@ -69,7 +70,8 @@ export async function run(argv: string[]): Promise<number> {
   const limit = limitAll ? undefined : (given.limit ?? profile.evalLimit);
   const batchSize = given.batchSize ?? profile.encodeBatchSize;
   const maxLen = given.maxLen ?? profile.maxLen;
-  const model = given.model ?? profile.model;
+  // base rows use the model the run was trained on (recorded in its final configs), not the profile's
+  const model = given.model ?? runBaseModel(runDir)?.model ?? profile.model;
   let instructionPolicy: InstructionPolicy;
   try { instructionPolicy = { train: profile.instructions.train, eval: evalPolicyByName(args.options.instructions ?? profile.instructions.eval) }; }
   catch (e) { throw new UsageError(`${cmd}: --instructions: ${(e as Error).message}`); }

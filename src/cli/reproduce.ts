@@ -1,4 +1,4 @@
-// `npm run reproduce [-- --profile smoke|quick|paper] [--seeds 1,2,3] [--out DIR]`: the whole study in
+// `npm run reproduce [-- --profile smoke|quick|paper] [--model NAME|PATH] [--seeds 1,2,3] [--out DIR]`: the whole study in
 // one command — data verify → train every design (both cores) per seed → evaluate → compare →
 // figures — and a REPORT.md with the tables, figure links, environment and the time of each stage.
 // Each stage is a command of its own (train, eval, compare), so any stage can be rerun alone.
@@ -10,6 +10,7 @@ import os from 'node:os';
 import { parseArgs, intOption } from './args.ts';
 import { profileByName } from '../training/profiles.ts';
 import { verifyDataFiles } from '../data/files.ts';
+import { requireModelSpec } from '../model/load.ts';
 import { ensureDir } from '../training/checkpoint.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { reportHead } from '../report/report-head.ts';
@@ -21,8 +22,12 @@ export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
     profile: { default: 'quick' }, seeds: { default: '1' }, out: {}, jobs: { default: '2' },
     references: { default: 'base-mean,base-eos,use-lite' },
+    model: { help: 'base model: a known name (e.g. smollm2-135m) or a GGUF / Hugging Face / llama2.c path (default: the profile\'s; paper has none)' },
   }, 'reproduce');
   const profile = profileByName(args.options.profile!);
+  // every stage gets the model; later stages also find it recorded in the run folder
+  const model = requireModelSpec(args.options.model ?? profile.model);
+  const modelArgs = ['--model', model];
   const seeds = args.options.seeds!.split(',').map((s) => {
     if (!/^\d+$/.test(s.trim())) throw new Error(`reproduce: --seeds must be a comma-separated list of integers, got '${args.options.seeds}'`);
     return Number(s);
@@ -47,19 +52,19 @@ export async function run(argv: string[]): Promise<number> {
   });
   const seedDir = (s: number) => join(out, `seed-${s}`);
   for (const s of seeds) {
-    await stage(`train (seed ${s})`, () => cli(['train', '--design', 'all', '--profile', profile.name, '--seed', String(s), '--out', seedDir(s), '--jobs', jobs, '--resume']));
+    await stage(`train (seed ${s})`, () => cli(['train', '--design', 'all', '--profile', profile.name, '--seed', String(s), '--out', seedDir(s), '--jobs', jobs, '--resume', ...modelArgs]));
   }
   for (const [i, s] of seeds.entries()) {
     // reference rows do not depend on the training seed: evaluate them once
     const designs = i === 0 && args.options.references ? `all,${args.options.references}` : 'all';
-    await stage(`evaluate (seed ${s})`, () => cli(['eval', '--run', seedDir(s), '--designs', designs, '--profile', profile.name, '--jobs', jobs]));
+    await stage(`evaluate (seed ${s})`, () => cli(['eval', '--run', seedDir(s), '--designs', designs, '--profile', profile.name, '--jobs', jobs, ...modelArgs]));
   }
   await stage('compare', () => cli(['compare', '--run', out]));
   await stage('figures', async () => {
     const { writeReportFigures } = await import('../figures/report.ts');
     await writeReportFigures(out);
   });
-  writeReport(out, profile.name, seeds, timings, (Date.now() - t0) / 1000);
+  writeReport(out, `${profile.name}`, seeds, timings, (Date.now() - t0) / 1000, model);
   log(`\nreport: ${join(out, 'REPORT.md')}`);
   return 0;
 }
@@ -72,7 +77,7 @@ function cli(argv: string[]): Promise<void> {
   });
 }
 
-function writeReport(out: string, profile: string, seeds: number[], timings: { stage: string; seconds: number }[], total: number): void {
+function writeReport(out: string, profile: string, seeds: number[], timings: { stage: string; seconds: number }[], total: number, model: string): void {
   const table = existsSync(join(out, 'table.md')) ? readFileSync(join(out, 'table.md'), 'utf8') : '(no table)';
   const figDir = join(out, 'figures');
   const figures = existsSync(figDir) ? readdirSync(figDir).filter((f) => f.endsWith('.png')).sort() : [];
@@ -82,7 +87,7 @@ function writeReport(out: string, profile: string, seeds: number[], timings: { s
   const lines = [
     `# Pooling and attention designs — ${profile} profile`,
     '',
-    `Seeds: ${seeds.join(', ')}. Written ${new Date().toISOString()}.`,
+    `Base model: ${model}. Seeds: ${seeds.join(', ')}. Written ${new Date().toISOString()}.`,
     '',
     head.trim(),
     '',

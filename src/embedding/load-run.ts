@@ -1,9 +1,14 @@
 // Rebuild an embedding model from a run folder (final/config.json + verified safetensors), or from
-// the base model alone for the zero-shot reference designs.
+// the base model alone for the zero-shot reference designs. The run folder is the record of its base
+// model: every trained design's final/config.json names it (with the sha256 of its files), and the
+// zero-shot designs of a run use that same model unless one is given explicitly.
 import { existsSync, readFileSync } from 'node:fs';
+import { DEFAULT_BASE_MODEL, runBaseModel } from './run-model.ts';
+
+export { DEFAULT_BASE_MODEL, runBaseModel };
 import { join } from 'node:path';
 import { designByName } from '../designs.ts';
-import { loadModel, type LoadedModel } from '../model/load.ts';
+import { loadModel, modelIdentity, requireModelSpec, type LoadedModel } from '../model/load.ts';
 import { createDesignPooling, createPooling } from '../pooling/index.ts';
 import { assertHeadCheckpointCurrent } from '../pooling/head-checkpoint.ts';
 import { Lora } from '../training/lora.ts';
@@ -13,11 +18,21 @@ import type { RunConfig } from '../training/trainer.ts';
 import type { EmbeddingModel } from './embedder.ts';
 import { readJsonFile } from '../io/json-file.ts';
 
+/** Throws unless the base model's files are those the run recorded (a changed file would silently mix models). */
+export async function checkRunBaseModel(model: string, recorded: Record<string, string> | undefined, where: string): Promise<void> {
+  if (!recorded) return; // written before the record existed
+  const now = await modelIdentity(model);
+  if (JSON.stringify(now) !== JSON.stringify(recorded)) {
+    throw new Error(`${where}: the run was trained on base model '${model}' with files ${JSON.stringify(recorded)}, but '${model}' now resolves to ${JSON.stringify(now)}; use the same model files, or retrain`);
+  }
+}
+
 export async function loadEmbeddingModel(runDir: string | undefined, designName: string, opts: { base?: LoadedModel; model?: string; maxLen?: number } = {}): Promise<EmbeddingModel> {
   // built in, or recorded in the run folder (a design registered from a notebook cell)
   let design = designByName(designName, runDir);
   if (!design.trained) {
-    const base = opts.base ?? (await loadModel(opts.model ?? 'stories260K'));
+    const model = opts.model ?? (runDir ? runBaseModel(runDir)?.model : undefined) ?? DEFAULT_BASE_MODEL;
+    const base = opts.base ?? (await loadModel(requireModelSpec(model)));
     return { ...base, design, pooling: createPooling(design.pooling, base.model.config), maxLen: opts.maxLen ?? 128 };
   }
   if (!runDir) throw new Error(`design '${designName}' is trained: give the run folder (--run DIR)`);
@@ -25,6 +40,7 @@ export async function loadEmbeddingModel(runDir: string | undefined, designName:
   const configFile = join(dir, 'config.json');
   if (!existsSync(configFile)) throw new Error(`${configFile} does not exist: design '${designName}' has no final checkpoint in ${runDir} (train it first)`);
   const config = readJsonFile<RunConfig>(configFile, `the final config of design ${designName}`, `retrain it: train --design ${designName} --force`);
+  await checkRunBaseModel(config.model, config.modelFiles, configFile);
   const base = opts.base ?? (await loadModel(config.model));
   // the design as trained is the one written into config.json (with a user pooling's source)
   if (config.design?.name === designName) design = config.design;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { backendName, initBackend } from '../backend/index.ts';
 import { designByName } from '../designs.ts';
 import { encodeTexts, type EmbeddingModel } from '../embedding/embedder.ts';
-import { loadEmbeddingModel } from '../embedding/load-run.ts';
+import { DEFAULT_BASE_MODEL, loadEmbeddingModel, runBaseModel } from '../embedding/load-run.ts';
 import { modelIdentity } from '../model/load.ts';
 import { finalDir, sha256 } from '../training/checkpoint.ts';
 import type { OpenEncoderOptions, SentenceEncoder } from './sentence-encoder.ts';
@@ -32,7 +32,8 @@ export async function openDesignEncoder(name: string, opts: OpenEncoderOptions =
     const config = parseJsonText<{ model: string; maxLen: number; files: Record<string, string> }>(configBytes.toString('utf8'), configFile, `the final config of design ${name}`, `retrain it: train --design ${name} --force`);
     identity = { kind: 'decoder', design: name, model: config.model, model_files: await modelIdentity(config.model), checkpoint: sha256(configBytes), files: config.files, max_len: config.maxLen, backend };
   } else {
-    const model = opts.model ?? 'stories260K';
+    // the run's base model (recorded by its trained designs), unless one is given
+    const model = opts.model ?? (opts.runDir ? runBaseModel(opts.runDir)?.model : undefined) ?? DEFAULT_BASE_MODEL;
     identity = { kind: 'decoder', design: name, model, model_files: await modelIdentity(model), checkpoint: null, max_len: opts.maxLen ?? 128, backend };
   }
   const em: EmbeddingModel = await loadEmbeddingModel(opts.runDir, name, { model: opts.model, maxLen: opts.maxLen });

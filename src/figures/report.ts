@@ -86,7 +86,10 @@ async function layerAnalysis(seedDir: string, limit: number): Promise<{ spearman
   const { taskByName } = await import('../eval/tasks/index.ts');
   // an informational line on stdout: in a notebook, stderr shows as a pink error box
   console.log(`[backend] ${await initBackend({ quiet: true })}`);
-  const base = await loadModel('stories260K');
+  const { runBaseModel } = await import('../embedding/run-model.ts');
+  const recorded = runBaseModel(seedDir);
+  if (!recorded) throw new Error(`${seedDir}: no trained design records a base model (final/config.json); train first`);
+  const base = await loadModel(recorded.model);
   const { pairs } = (await taskByName('STSBenchmark').load({ limit })) as { pairs: import('../eval/tasks/types.ts').StsPair[] };
   const spearman: LayerSeries[] = [];
   const norms: LayerWeights[] = [];

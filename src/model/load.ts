@@ -49,7 +49,16 @@ async function loadGguf(file: string): Promise<LoadedModel> {
   }
 }
 
+/** The error for an empty model name: a profile without a default (paper) and no --model. */
+export function requireModelSpec(spec: string | undefined, what = 'base model'): string {
+  if (spec === undefined || spec.trim() === '') {
+    throw new Error(`no ${what} given: this profile names none (the paper profile has no default; the authors used Mistral-7B); pass --model NAME|PATH, e.g. --model smollm2-135m (known: ${Object.keys(KNOWN_MODELS).join(', ')})`);
+  }
+  return spec;
+}
+
 export async function loadModel(spec: string, opts: { tokenizer?: string } = {}): Promise<LoadedModel> {
+  requireModelSpec(spec);
   const known = knownModel(spec);
   if (known?.format === 'llama2c') {
     const model = await loadLlama2c(await dataFile(known.checkpoint));
@@ -81,6 +90,7 @@ const sha256File = (file: string) => createHash('sha256').update(readFileSync(fi
  * (the data layer checks the bytes against it before use), else hashed from the files themselves.
  */
 export async function modelIdentity(spec: string): Promise<Record<string, string>> {
+  requireModelSpec(spec);
   const known = knownModel(spec);
   if (known) {
     const manifest = await loadManifest(manifestFile);

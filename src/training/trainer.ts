@@ -16,7 +16,7 @@ import { assignTensors, checkpointDir, ensureDir, finalDir, loadVerifiedTensors,
 import { createDesignPooling } from '../pooling/index.ts';
 import { assertHeadCheckpointCurrent } from '../pooling/head-checkpoint.ts';
 import type { Design } from '../designs.ts';
-import type { LoadedModel } from '../model/load.ts';
+import { modelIdentity, type LoadedModel } from '../model/load.ts';
 import type { Triple } from '../data/training-triples.ts';
 import { embedBatch, embeddingTokens, type EmbeddingModel } from '../embedding/embedder.ts';
 import { padBatch, type TokenBatch } from '../model/batch.ts';
@@ -51,6 +51,8 @@ export interface RunConfig {
   profile: string;
   seed: number;
   model: string;
+  /** sha256 of the base model's files (src/model/load.ts modelIdentity): later stages check them */
+  modelFiles?: Record<string, string>;
   maxLen: number;
   finetune: 'lora' | 'full';
   lora: Profile['lora'] | null;
@@ -248,7 +250,7 @@ export async function saveFinal(runDir: string, em: EmbeddingModel, profile: Pro
   if (em.decoderVariables) files['decoder.safetensors'] = await saveTensors(join(dir, 'decoder.safetensors'), em.decoderVariables);
   if (Object.keys(em.pooling.variables).length > 0) files['head.safetensors'] = await saveTensors(join(dir, 'head.safetensors'), em.pooling.variables);
   const config: RunConfig = {
-    design: em.design, profile: profile.name, seed, model: profile.model, maxLen: profile.maxLen, finetune: profile.finetune,
+    design: em.design, profile: profile.name, seed, model: profile.model, modelFiles: await modelIdentity(profile.model), maxLen: profile.maxLen, finetune: profile.finetune,
     lora: em.lora ? profile.lora : null, pooling: { name: em.pooling.name, options: em.pooling.options }, steps,
     backend: backendName(), files,
   };
