@@ -165,3 +165,12 @@ test('defect 8: bad arguments fail at once, before the triples are built', () =>
   }
   assert.equal(existsSync(join(dir, 'triples.json')), false);
 });
+
+test('defect 8: a data file replaced by a directory is named as such, not reported as a download failure', async () => {
+  const { createDataStore, storeOptionsFromEnv } = await import('../src/data/files.ts');
+  const mirror = tmp();
+  const rel = 'models/stories260K/tok512.bin';
+  mkdirSync(join(mirror, rel), { recursive: true }); // the file's place holds a folder
+  const store = createDataStore({ ...storeOptionsFromEnv(), mirror, cacheDir: tmp(), upstream: 'http://127.0.0.1:9' });
+  await assert.rejects(store.locate(rel), new RegExp(`${join(mirror, rel).replace(/[.]/g, '\\.')} is a directory where a data file belongs`));
+});

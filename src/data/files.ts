@@ -105,7 +105,11 @@ function under(root: string, rel: string): string {
 }
 
 async function fileExists(p: string): Promise<boolean> {
-  try { return (await stat(p)).isFile(); } catch { return false; }
+  let s;
+  try { s = await stat(p); } catch { return false; }
+  // a folder where a data file belongs is a broken mirror/cache, not a reason to download
+  if (!s.isFile()) throw new DataFileError(`${p} is a ${s.isDirectory() ? 'directory' : 'special file'} where a data file belongs; put the file back (or remove it so that it is fetched again)`, p, 'mismatch');
+  return true;
 }
 
 export class DataStore {
