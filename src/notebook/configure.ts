@@ -2,7 +2,8 @@
 //   const nb = require('../src/notebook/index.ts');
 //   const { ctx, profile } = nb.configure();
 // Profile from PA_PROFILE (default quick; `npm run lab -- --profile smoke` sets it for every notebook),
-// run folder from PA_RUN_DIR (default runs/<profile>), model from the profile. It says which it uses,
+// run folder from PA_RUN_DIR (default runs/<profile>), model from PA_MODEL (e.g. smollm2-135m), else the
+// profile's (paper has none: PA_MODEL is then required). It says which it uses,
 // on stdout (an informational line, not an error), and refuses to run outside the project's kernel.
 import { notebookContext, type NotebookContext } from './context.ts';
 import { KERNEL_NAME } from './kernel-spec.ts';
@@ -26,13 +27,14 @@ export interface Configured { ctx: NotebookContext; profile: Profile }
 /** The configuration line every notebook prints: profile, run folder, model. */
 export function configurationLine(ctx: NotebookContext, profile: Profile): string {
   const from = process.env.PA_PROFILE ? 'from PA_PROFILE' : 'default; set PA_PROFILE or `npm run lab -- --profile smoke`';
-  return `profile ${ctx.profile} (${from}) · run folder ${ctx.runDir} · model ${profile.model}`;
+  return `profile ${ctx.profile} (${from}) · run folder ${ctx.runDir} · model ${profile.model || '(none: set PA_MODEL)'}${process.env.PA_MODEL ? ' (from PA_MODEL)' : ''}`;
 }
 
 export function configure(opts: { profile?: string; runDir?: string; kernel?: boolean } = {}): Configured {
   if (opts.kernel !== false) checkKernel();
   const ctx = notebookContext({ profile: opts.profile, runDir: opts.runDir });
-  const profile = profileByName(ctx.profile);
+  const profile = { ...profileByName(ctx.profile) };
+  if (process.env.PA_MODEL) profile.model = process.env.PA_MODEL;
   console.log(`[notebook] ${configurationLine(ctx, profile)}`);
   return { ctx, profile };
 }
