@@ -34,7 +34,7 @@ test('defect 2: a second writer is refused, naming the holder; a killed holder\'
   try {
     assert.throws(() => acquireLock(file, 'evaluation of m1'), (e: unknown) => e instanceof LockError && e.message.includes(`pid ${child.pid}`) && /started 20\d\d-/.test(e.message));
     // the CLI refuses before any work: an eval of m1 while m1's results file is locked
-    for (const d of ['m1', 'm2']) { mkdirSync(join(dir, d, 'final'), { recursive: true }); writeFileSync(join(dir, d, 'final', 'config.json'), '{}'); }
+    for (const d of ['m1', 'm2']) { mkdirSync(join(dir, d, 'final'), { recursive: true }); writeFileSync(join(dir, d, 'final', 'config.json'), '{"model": "stories260K"}'); }
     const r = cli(['eval', '--run', dir, '--designs', 'm1,m2', '--tasks', 'sts', '--profile', 'smoke']);
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, new RegExp(`already evaluating in .*m1 \\(pid ${child.pid}`));
@@ -157,13 +157,11 @@ test('defect 8: bad arguments fail at once, before the triples are built', () =>
   writeFileSync(join(dir, 'file'), '');
   writeFileSync(join(dir, 'in.txt'), 'hello\n');
   for (const [args, message] of cases) {
-    const t0 = performance.now();
     const r = cli(args);
     assert.equal(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, message);
-    assert.ok(performance.now() - t0 < 8000, `${args.join(' ')} took ${(performance.now() - t0).toFixed(0)} ms`);
+    assert.equal(existsSync(join(dir, 'triples.json')), false, `${args.join(' ')} built the triples first`);
   }
-  assert.equal(existsSync(join(dir, 'triples.json')), false);
 });
 
 test('defect 8: a data file replaced by a directory is named as such, not reported as a download failure', async () => {
