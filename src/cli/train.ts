@@ -96,16 +96,14 @@ function runChild(argv: string[]): Promise<number> {
 }
 
 async function trainOne(design: string, profile: Profile, seed: number, out: string, resume: boolean, steps?: number): Promise<number> {
-  {
-    const { initBackend } = await import('../backend/index.ts');
-    const { loadModel } = await import('../model/load.ts');
-    const { train } = await import('../training/trainer.ts');
-    const { designByName } = await import('../designs.ts');
-    await initBackend();
-    const base = await loadModel(profile.model);
-    const triples = await runTriples(out, profile, log);
-    const r = await train({ design: designByName(design, out), profile, seed, runDir: out, base, triples, resume, steps });
-    log(`[train ${design}] done: ${r.steps} steps in ${r.seconds.toFixed(1)} s, ${r.tokensPerSecond.toFixed(0)} tokens/s, final loss ${r.finalLoss.toFixed(4)}${r.resumedFrom !== null ? ` (resumed from step ${r.resumedFrom})` : ''}`);
-    return 0;
-  }
+  const { initBackend } = await import('../backend/index.ts');
+  const { loadModel } = await import('../model/load.ts');
+  const { train } = await import('../training/trainer.ts');
+  const { designByName } = await import('../designs.ts');
+  await initBackend();
+  const base = await loadModel(profile.model);
+  const triples = await runTriples(out, profile, log);
+  const r = await train({ design: designByName(design, out), profile, seed, runDir: out, base, triples, resume, steps });
+  log(`[train ${design}] done: ${r.steps} steps in ${r.seconds.toFixed(1)} s, ${r.tokensPerSecond.toFixed(0)} tokens/s, final loss ${r.finalLoss.toFixed(4)}${r.resumedFrom !== null ? ` (resumed from step ${r.resumedFrom})` : ''}`);
+  return 0;
 }
