@@ -6,8 +6,8 @@
 // come, which a notebook shows live.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { projectRoot } from './context.ts';
 import { designByName, designDefinitionFile, TRAINED_DESIGNS, type Design } from '../designs.ts';
 import { designOrder } from '../report/analysis.ts';
@@ -141,7 +141,10 @@ export async function ensureTrained(designs: readonly string[], o: StageOptions)
     // a user design reaches the train command (a child process) through its definition file
     for (const s of todo) {
       const d = knownDesign(s.design);
-      if (d?.userPooling) writeFileAtomic(designDefinitionFile(dir, d.name), JSON.stringify(d, null, 1) + '\n');
+      if (!d?.userPooling) continue;
+      const file = designDefinitionFile(dir, d.name);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileAtomic(file, JSON.stringify(d, null, 1) + '\n');
     }
     const base = ['train', '--profile', o.profile.name, '--seed', String(seed), '--out', dir, '--jobs', String(o.jobs ?? 2)];
     if (resume.length) await runCli([...base, '--design', resume.join(','), '--resume'], log);
