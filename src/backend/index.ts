@@ -50,14 +50,15 @@ export function tfjsNodeAddonBuilt(): boolean {
  * TF_ENABLE_ONEDNN_OPTS=0: Eigen's kernels, not oneDNN's. Measured here as fast for the matMul
  * shapes of both models, and oneDNN's blocking changes with the padded length: right padding moved
  * stories260K's hidden states by 1.1e-5 with it, under 1e-5 without (test/decoder.test.ts).
- * TF_CPP_MIN_LOG_LEVEL=1: no info lines (CPU features) on every start.
+ * TF_CPP_MIN_LOG_LEVEL=2: no info or warning lines (CPU features, "allocation exceeds 10% of free
+ * memory"); errors still show.
  * Threads: TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS (default: every core); results are
  * reproducible for a fixed thread count, not across thread counts.
  */
 function setTensorFlowDefaults(): void {
   process.env.TF_DETERMINISTIC_OPS ??= '1';
   process.env.TF_ENABLE_ONEDNN_OPTS ??= '0';
-  process.env.TF_CPP_MIN_LOG_LEVEL ??= '1';
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
 }
 
 async function tryBackend(name: BackendChoice, forced: boolean): Promise<BackendInfo | Refusal> {
