@@ -1,6 +1,7 @@
 // The training triples of a run, built once and kept in the run folder (triples.json), so parallel
 // workers and resumed runs read exactly the same data.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { readJsonFile } from '../io/json-file.ts';
 import { join } from 'node:path';
 import { loadTrainingTriples, formatTripleCounts, type Triple } from '../data/training-triples.ts';
 import { ensureDir, writeJsonAtomic } from './checkpoint.ts';
@@ -11,13 +12,14 @@ const DATA_SEED = 0;
 
 export async function runTriples(runDir: string, profile: Profile, log: (s: string) => void): Promise<Triple[]> {
   const file = join(ensureDir(runDir), 'triples.json');
-  const key = { limitPerSource: profile.triplesPerSource ?? null, dataSeed: DATA_SEED };
+  // the sources and the training-side instruction policy are part of what was built (and recorded)
+  const key = { limitPerSource: profile.triplesPerSource ?? null, dataSeed: DATA_SEED, sources: [...profile.trainingSources], trainInstructions: profile.instructions.train };
   if (existsSync(file)) {
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as { key: typeof key; triples: Triple[] };
+    const saved = readJsonFile<{ key: typeof key; triples: Triple[] }>(file, 'the run\'s training triples', 'delete it: it is rebuilt from the data files');
     if (JSON.stringify(saved.key) === JSON.stringify(key)) return saved.triples;
   }
-  const t = await loadTrainingTriples({ seed: DATA_SEED, limit: profile.triplesPerSource });
-  log(`training triples per source (disjoint from every evaluation split):\n${formatTripleCounts(t.counts)}`);
+  const t = await loadTrainingTriples({ seed: DATA_SEED, limit: profile.triplesPerSource, sources: profile.trainingSources, instructQueries: profile.instructions.train === 'queries' });
+  log(`training triples per source (sources ${profile.trainingSources.join(', ')}; queries ${profile.instructions.train === 'queries' ? 'instructed' : 'without instruction'}; every text disjoint from the evaluation texts):\n${formatTripleCounts(t.counts)}`);
   writeJsonAtomic(file, { key, counts: t.counts, files: t.files, triples: t.triples });
   return t.triples;
 }
