@@ -11,7 +11,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -177,7 +177,7 @@ async function screenshot(name: string): Promise<void> {
   await page.evaluate(() => {
     const w = (window as any).jupyterapp.shell.currentWidget;
     const fig = w.node.querySelector('.pa-plotly');
-    if (fig) fig.closest('.jp-Cell')?.scrollIntoView({ block: 'start' });
+    if (fig) fig.scrollIntoView({ block: 'center' });
   });
   await sleep(500);
   await page.screenshot({ path: join(SHOTS, name.replace(/\.ipynb$/, '.png')) });
@@ -196,6 +196,32 @@ async function saveAndStrip(name: string): Promise<{ savedBytes: number; strippe
   return { savedBytes: statSync(file).size, strippedBytes: Buffer.byteLength(r.stdout) };
 }
 
+/** A person closes a notebook's kernel when done with it; idle tslab kernels hold their memory. */
+async function shutdownKernel(): Promise<void> {
+  await page.evaluate(() => (window as any).jupyterapp.shell.currentWidget.sessionContext.shutdown());
+}
+
+/** 06 exports every figure as PNG and SVG: each file is read back as an image by the browser. */
+async function readBackExports(): Promise<void> {
+  const dir = join(RUN, 'figures');
+  const pngs = readdirSync(dir).filter((f) => f.endsWith('.png'));
+  assert.ok(pngs.length >= 5, `06 exported ${pngs.length} PNG files to ${dir}`);
+  for (const png of pngs) {
+    const svg = png.replace(/\.png$/, '.svg');
+    assert.ok(existsSync(join(dir, svg)), `${svg} beside ${png}`);
+    for (const [f, mime] of [[png, 'image/png'], [svg, 'image/svg+xml']] as const) {
+      const url = `data:${mime};base64,${readFileSync(join(dir, f)).toString('base64')}`;
+      const size = await page.evaluate(async (u) => {
+        const img = new Image();
+        img.src = u;
+        await img.decode();
+        return { w: img.naturalWidth, h: img.naturalHeight };
+      }, url);
+      assert.ok(size.w >= 300 && size.h >= 200, `${f} reads back as a ${size.w}×${size.h} image`);
+    }
+  }
+}
+
 for (const name of names) {
   test(`${name}: Run All Cells in JupyterLab (smoke profile)`, async () => {
     const openSeconds = await open(name);
@@ -203,8 +229,10 @@ for (const name of names) {
     const r = await checkOutputs(name);
     assert.match(r.text, /smoke/, `${name}: the first cell does not print the profile smoke`);
     await screenshot(name);
+    if (name.startsWith('06-')) await readBackExports();
     const sizes = await saveAndStrip(name);
     timings.push({ notebook: name, openSeconds, runSeconds, ...sizes });
+    await shutdownKernel();
   });
 }
 
@@ -251,9 +279,9 @@ test('07-new-pooling: the pooling cell edited in the editor to max pooling, run 
   const fig = r.figures.drawn.find((f) => /\(max,/.test(f.title));
   assert.ok(fig, `a comparison figure titled with the max pooling: ${r.figures.drawn.map((f) => f.title).join(' | ')}`);
   assert.ok(fig.names.includes('m7') && fig.names.some((n) => /^m[1-6]$/.test(n)), `m7 beside the study's designs in the comparison: ${fig.names.join(', ')}`);
-  const config = JSON.parse(readFileSync(join(RUN, 'seed-1', 'm7', 'config.json'), 'utf8')) as Record<string, unknown>;
+  const config = JSON.parse(readFileSync(join(RUN, 'seed-1', 'm7', 'final', 'config.json'), 'utf8')) as Record<string, unknown>;
   assert.match(JSON.stringify(config), /"max"/, 'the run folder records the max pooling for m7');
   assert.ok(existsSync(join(RUN, 'seed-1', 'results', 'm7.json')), 'm7 evaluated');
   await page.screenshot({ path: join(SHOTS, '07-new-pooling-max.png') });
-  cpSync(join(WORK, 'notebooks', name), join(OUT, '07-new-pooling-edited.ipynb'));
+  await shutdownKernel();
 });
