@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/index.ts';
-import { createPooling, poolingNames, registerPooling, type PoolingInput } from '../src/pooling/index.ts';
+import { createPooling, defaultHeadSizes, defaultLatentAttentionSizes, poolingNames, registerPooling, type PoolingInput } from '../src/pooling/index.ts';
 import type { DecoderConfig } from '../src/model/config.ts';
 import { mulberry32 } from '../src/util/random.ts';
 import { assertHeadCheckpointCurrent } from '../src/pooling/head-checkpoint.ts';
@@ -100,4 +100,18 @@ test('a head saved before the feed-forward biases existed is refused with the re
   saved.delete('head.ff.b2');
   assert.throws(() => assertHeadCheckpointCurrent(pooling.variables, saved, 'run/m3/final/head.safetensors', 'head.'),
     /run\/m3\/final\/head\.safetensors: the pooling head was saved without the feed-forward biases \(head\.ff\.b1, head\.ff\.b2 missing\).*Retrain/);
+});
+
+test("default head sizes are the authors' fractions of d: at d = 4096 exactly their head and NV-Embed's", () => {
+  const mistral: DecoderConfig = { ...cfg, architecture: 'mistral', dim: 4096, hiddenDim: 14336, nLayers: 32, nHeads: 32, nKvHeads: 8, headDim: 128 };
+  assert.deepEqual(defaultHeadSizes(mistral), { latents: 768, heads: 32, headDim: 2048, ffMult: 4 }); // pooling_layers/*.py
+  assert.deepEqual(defaultLatentAttentionSizes(mistral), { latents: 512, heads: 8, headDim: 4096, ffMult: 4 }); // NV-Embed
+  // at stories260K's width the attention's inner width stays 16·d, whatever the model's head count
+  const s = defaultHeadSizes({ ...cfg, dim: 64, nHeads: 8 });
+  assert.equal(s.heads * s.headDim, 16 * 64);
+  // the created head holds what the sizes say: ≈ 76·d² parameters plus biases, norms, layer embedding
+  const d = 64, head = createPooling('multi-layer-trainable', { ...cfg, dim: d, nHeads: 8 }, {}, 1);
+  const n = Object.values(head.variables).reduce((a, v) => a + v.size, 0);
+  const inner = 16 * d, ff = 4 * d;
+  assert.equal(n, s.latents * d + 3 * d * inner + inner * d + (d * 2 * ff + 2 * ff) + (ff * d + d) + 3 * 2 * d + cfg.nLayers * d);
 });

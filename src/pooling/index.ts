@@ -6,4 +6,4 @@ export { lastLayerTrainablePooling } from './last-layer-trainable.ts';
 export { multiLayerTrainablePooling } from './multi-layer-trainable.ts';
 export { latentAttentionPooling } from './latent-attention.ts';
 export { registerDesign, checkPoolingOutput, createDesignPooling, type DesignSpec } from './user-pooling.ts';
-export { defaultHeadSizes, type HeadSizes } from './head-sizes.ts';
+export { defaultHeadSizes, defaultLatentAttentionSizes, type HeadSizes } from './head-sizes.ts';

@@ -1,9 +1,11 @@
 // NV-Embed's latent attention (the sixth design): the last layer's TOKENS are the queries and a
 // trainable latent array is the keys/values; then a GEGLU MLP with a residual, then the masked mean
-// over tokens. Defaults scale NV-Embed's 512 latents at d = 4096 to d/8.
+// over tokens. Default sizes: NV-Embed's (512 latents, 8 heads × 4096 at d = 4096) as fractions of d,
+// see src/pooling/head-sizes.ts.
 import * as tf from '@tensorflow/tfjs';
-import { maskedMean, numberOption, registerPooling, type Pooling, type PoolingInput } from './pooling.ts';
+import { maskedMean, registerPooling, type Pooling, type PoolingInput } from './pooling.ts';
 import { ParamFactory, crossAttention, crossAttentionParams, feedForward, feedForwardParams } from './blocks.ts';
+import { defaultLatentAttentionSizes, headSizes } from './head-sizes.ts';
 import type { DecoderConfig } from '../model/config.ts';
 
 export const latentAttentionPooling = {
@@ -11,10 +13,7 @@ export const latentAttentionPooling = {
   description: 'NV-Embed latent attention: tokens query a trainable latent array, MLP, masked mean',
   create(model: DecoderConfig, options: Record<string, unknown>, seed: number): Pooling {
     const name = 'latent-attention';
-    const latents = numberOption(options, 'latents', Math.max(8, Math.round(model.dim / 8)), name);
-    const heads = numberOption(options, 'heads', Math.min(8, model.nHeads), name);
-    const headDim = numberOption(options, 'headDim', Math.max(8, Math.round(model.dim / heads)), name);
-    const ffMult = numberOption(options, 'ffMult', 4, name);
+    const { latents, heads, headDim, ffMult } = headSizes(model, options, name, defaultLatentAttentionSizes(model));
     const p = new ParamFactory(seed);
     const kv = p.normal('latents', [latents, model.dim], 1);
     const attn = crossAttentionParams(p, 'cross_attn', model.dim, model.dim, heads, headDim);

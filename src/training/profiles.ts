@@ -59,13 +59,32 @@ export const PROFILES: Record<string, Profile> = {
     triplesPerSource: 3000, trainingSources: DISJOINT_SOURCES, instructions: INSTRUCTIONS, checkpointEvery: 25, evalLimit: 1000, encodeBatchSize: 64,
   },
   paper: {
-    // Tang & Yang's recipe: LoRA r16/α32/0.1 on q,k,v,o,gate,up,down, lr 1e-5, 100 warm-up steps,
-    // weight decay 0.01, 1000 steps, effective batch 2048, max length 512; head 768 latents,
-    // 32 heads of width 2048 (for d = 4096).
+    // Tang & Yang's run script (yixuantt/PoolingAndAttn README, HF Trainer defaults) as far as it
+    // carries over: LoRA r16/α32/0.1 on q,k,v,o,gate,up,down, the head trained in full; lr 1e-5, 100
+    // warm-up steps then linear decay; weight decay 0.01; gradient clipping 1; 1000 steps;
+    // --max_seq_length 1024; InfoNCE over cosine × 20. Batch: per-device batch 1 on 8 GPUs, gathered,
+    // so each micro-step had 8 queries with 16 candidates each (8 positives + 8 hard negatives), and
+    // 256 accumulation steps made 2048 triples per update. Here micro-batch 8 gives the same 2 × 8 = 16
+    // candidates per query (hardNegativeInfoNCE), × 256 accumulation = 2048. `head: {}` takes
+    // src/pooling/head-sizes.ts, which at d = 4096 are exactly theirs (768 latents, 32 heads × 2048,
+    // FF ×4; for m6 NV-Embed's 512 latents, 8 heads × 4096).
+    // Still not theirs:
+    //  - base model: Mistral-7B-v0.1 in bf16 with flash attention; here the model given, in float32;
+    //  - data: their yixuantt/ir_data (~1.4M triples); here `trainingSources` (public sets disjoint
+    //    from the evaluation tasks, src/data/training-triples.ts);
+    //  - evaluation length: they truncate at 512 tokens when evaluating; here evaluation uses the
+    //    training maxLen, 1024 (a trained run's config.json records one length);
+    //  - head at another width: their code keeps 768 latents and 32 × 2048 at any d (also in their
+    //    Qwen2-0.5B check); here the sizes scale with d (set head: { latents: 768, heads: 32,
+    //    headDim: 2048 } to copy that; m6 would then get the same sizes);
+    //  - warm-up: HF's scheduler gives the first update lr 0; here the first is lr/100;
+    //  - order: their DataLoader shuffles unseeded; here a seeded permutation per epoch;
+    //  - padding: each GPU's micro-batch of one text has no padding; here the 8 texts of a micro-batch
+    //    are left-padded together and masked (equal up to rounding, except the unmasked m4 option).
     // no default base model: the authors' is Mistral-7B; a run gives one (--model), else loading fails clearly
-    name: 'paper', model: '', steps: 1000, batchSize: 64, gradAccum: 32, maxLen: 512,
+    name: 'paper', model: '', steps: 1000, batchSize: 8, gradAccum: 256, maxLen: 1024,
     lr: 1e-5, warmupSteps: 100, weightDecay: 0.01, clipNorm: 1, scale: 20, finetune: 'lora',
-    lora: { rank: 16, alpha: 32, dropout: 0.1, targets: ALL }, head: { latents: 768, heads: 32, headDim: 2048, ffMult: 4 },
+    lora: { rank: 16, alpha: 32, dropout: 0.1, targets: ALL }, head: {},
     triplesPerSource: undefined, trainingSources: DISJOINT_SOURCES, instructions: INSTRUCTIONS, checkpointEvery: 100, evalLimit: undefined, encodeBatchSize: 64,
   },
 };
