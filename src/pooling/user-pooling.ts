@@ -66,8 +66,22 @@ export const CHECK_CONFIG: DecoderConfig = {
  * [batch, dim] output with finite values. Throws a message naming the pooling and the expected shape.
  */
 export function checkPoolingOutput(pooling: Pooling, model: DecoderConfig, attention: AttentionMode = 'causal'): void {
+  quietly(() => runCheck(pooling, model, attention, `pooling '${pooling.name}'`));
+}
+
+/**
+ * Before the project picks its backend (a notebook cell registering a design), tfjs runs the check on
+ * its cpu backend, which prints an "install tfjs-node" banner on stderr at first use: not for a test
+ * batch. IS_TEST only silences tfjs's warnings; it is restored at once.
+ */
+function quietly<T>(f: () => T): T {
+  const was = tf.env().getBool('IS_TEST');
+  tf.env().set('IS_TEST', true);
+  try { return f(); } finally { tf.env().set('IS_TEST', was); }
+}
+
+function runCheck(pooling: Pooling, model: DecoderConfig, attention: AttentionMode, where: string): void {
   const [b, t, d] = [2, 3, model.dim];
-  const where = `pooling '${pooling.name}'`;
   tf.tidy(() => {
     const hiddenStates = Array.from({ length: model.nLayers + 1 }, (_, i) => tf.randomNormal([b, t, d], 0, 1, 'float32', 17 + i) as tf.Tensor3D);
     const mask = tf.tensor2d([[1, 1, 1], [0, 1, 1]], [b, t], 'float32');
@@ -93,7 +107,7 @@ export function factoryFromDesign(design: Design): PoolingFactory {
   const create = createFromSource(design.pooling, design.userPooling.create);
   const factory: PoolingFactory = { name: design.pooling, description: design.userPooling.description, create };
   let pooling: Pooling;
-  try { pooling = create(CHECK_CONFIG, {}, 0); } catch (e) {
+  try { pooling = quietly(() => create(CHECK_CONFIG, {}, 0)); } catch (e) {
     throw new Error(`pooling '${design.pooling}': create() failed for a test model of width ${CHECK_CONFIG.dim} (${(e as Error).message}); ` +
       `it may use only tf.* and src/pooling's helpers, nothing else of the notebook cell`);
   }
