@@ -12,6 +12,7 @@ import { loadSafetensorsFolder } from './safetensors.ts';
 import type { DecoderConfig } from './config.ts';
 import { transposeMatrix, type Decoder, type LayerWeights } from './weights.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
+import { encodePrefix, prefixCutSafe } from '../tokenizer/hf-prefix-cut.ts';
 
 export async function loadHfDecoder(dir: string): Promise<Decoder> {
   const configFile = join(dir, 'config.json');
@@ -76,8 +77,11 @@ export async function loadHfDecoder(dir: string): Promise<Decoder> {
 /** A tokenizer.json (+ tokenizer_config.json) through @huggingface/tokenizers. */
 export class HfTokenizer implements Tokenizer {
   readonly padId: number;
-  constructor(private readonly impl: HfTokenizerImpl, readonly vocabSize: number, readonly bosId: number, readonly eosId: number, padId?: number) {
+  /** Whether a budgeted encode may tokenize a prefix only (src/tokenizer/hf-prefix-cut.ts says when that is exact). */
+  readonly prefixCut: boolean;
+  constructor(private readonly impl: HfTokenizerImpl, readonly vocabSize: number, readonly bosId: number, readonly eosId: number, padId?: number, json?: Record<string, unknown>) {
     this.padId = padId ?? eosId;
+    this.prefixCut = json !== undefined && prefixCutSafe(json);
   }
 
   static async load(dir: string, ids: { vocabSize: number; bosId: number; eosId: number }): Promise<HfTokenizer> {
@@ -86,11 +90,15 @@ export class HfTokenizer implements Tokenizer {
     const json = JSON.parse(await readFile(file, 'utf8'));
     const cfgFile = join(dir, 'tokenizer_config.json');
     const cfg = existsSync(cfgFile) ? JSON.parse(await readFile(cfgFile, 'utf8')) : {};
-    return new HfTokenizer(new HfTokenizerImpl(json, cfg), ids.vocabSize, ids.bosId, ids.eosId);
+    return new HfTokenizer(new HfTokenizerImpl(json, cfg), ids.vocabSize, ids.bosId, ids.eosId, undefined, json);
   }
 
-  encode(text: string, opts: { bos?: boolean; eos?: boolean } = {}): number[] {
-    const ids = this.impl.encode(text, { add_special_tokens: false }).ids.map(Number);
+  encode(text: string, opts: { bos?: boolean; eos?: boolean; maxTokens?: number } = {}): number[] {
+    const all = (s: string) => this.impl.encode(s, { add_special_tokens: false }).ids.map(Number);
+    // with a budget, only a prefix ending at a safe cut is read (its tokens are the whole text's first ones)
+    const ids = this.prefixCut && opts.maxTokens !== undefined && Number.isFinite(opts.maxTokens)
+      ? encodePrefix(text, Math.max(1, opts.maxTokens), all, Math.max(64, 8 * opts.maxTokens))
+      : all(text);
     return [...(opts.bos ? [this.bosId] : []), ...ids, ...(opts.eos ? [this.eosId] : [])];
   }
 
