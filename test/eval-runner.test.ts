@@ -20,6 +20,8 @@ const LIMIT = 20;
 const TASKS = 'STSBenchmark,MRPC,WikiQA';
 const tmp = mkdtempSync(join(tmpdir(), 'eval-runner-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
+// base-mean's vectors go to the cache shared by all runs: a fresh one here, so the first run encodes
+process.env.PA_EMBEDDING_CACHE = join(tmp, 'shared-embeddings');
 
 let encoder: SentenceEncoder | undefined;
 async function baseMean(): Promise<SentenceEncoder> {
@@ -74,7 +76,7 @@ test('results file: structure, and it reads back through the statistics reader',
 
 test('main scores equal scipy/sklearn recomputed from the cached vectors; reranking candidates carry the instruction (the authors policy)', async () => {
   const em = await baseMean();
-  const cache = new EmbeddingCache(cacheRoot(runA), 'base-mean', em.identity);
+  const cache = new EmbeddingCache(cacheRoot(runA, 'base-mean'), 'base-mean', em.identity);
   const r = first.results;
 
   const sts = taskByName('STSBenchmark');
@@ -141,7 +143,7 @@ test('a rerun encodes nothing: every text comes from the cache', async () => {
 
 test('damaged cache segments are detected, deleted and their texts encoded again', async () => {
   const em = await baseMean();
-  const dir = join(cacheRoot(runA), 'base-mean', identityHash(em.identity).slice(0, 16));
+  const dir = join(cacheRoot(runA, 'base-mean'), 'base-mean', identityHash(em.identity).slice(0, 16));
   const segs = readdirSync(dir).filter((f) => f.endsWith('.seg')).sort().map((f) => join(dir, f));
   assert.ok(segs.length >= 2);
   const before = segs.slice(0, 2).map((f) => readSegment(readFileSync(f), identityHash(em.identity)));
@@ -154,7 +156,7 @@ test('damaged cache segments are detected, deleted and their texts encoded again
   assert.equal(third.lines.filter((l) => /is damaged \(/.test(l)).length, 2, third.lines.join('\n'));
   assert.equal(third.cache.encoded, before[0]!.header.count + before[1]!.header.count);
   // The rebuilt vectors are the lost ones again (other batches: equal up to float rounding).
-  const rebuilt = new EmbeddingCache(cacheRoot(runA), 'base-mean', em.identity);
+  const rebuilt = new EmbeddingCache(cacheRoot(runA, 'base-mean'), 'base-mean', em.identity);
   assert.equal(rebuilt.corrupt.length, 0);
   for (const { header, vectors } of before) {
     header.keys.forEach((k, i) => {

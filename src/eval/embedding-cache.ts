@@ -12,12 +12,20 @@
 // (truncated, bit-flipped, foreign) is deleted and reported, and its texts are simply encoded
 // again on the next miss: the cache rebuilds itself, never serving a wrong vector. More than 64
 // segments are merged into one when the cache is opened.
+//
+// Where: a trained design's vectors depend on its run (checkpoint), so they live in the run folder
+// (DIR/cache/embeddings). The zero-shot rows (base-mean, base-eos) and the outside encoders
+// (use-lite, minilm) depend on neither run nor seed, only on their identity (model file sha256s,
+// pooling by design name, max length, backend, instruction budget), so every run shares one folder:
+// $PA_EMBEDDING_CACHE, default <project root>/.cache/embeddings. Deleting that folder clears it.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { endianness } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { DESIGNS } from '../designs.ts';
+import { projectRoot } from '../data/files.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
-import { identityHash } from './sentence-encoder.ts';
+import { identityHash, OUTSIDE_ENCODERS } from './sentence-encoder.ts';
 
 export const CACHE_FORMAT = 'pa-embedding-cache/1';
 /** Segments beyond this many are merged into one when the cache is opened. */
@@ -30,6 +38,18 @@ interface SegmentHeader {
   count: number;
   keys: string[];
   payload_sha256: string;
+}
+
+/** The cache folder shared by every run: $PA_EMBEDDING_CACHE (relative to the project root), else
+ *  <project root>/.cache/embeddings. */
+export function sharedCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+  return env.PA_EMBEDDING_CACHE ? resolve(projectRoot, env.PA_EMBEDDING_CACHE) : join(projectRoot, '.cache', 'embeddings');
+}
+
+/** true: the design's vectors depend on neither the run nor the seed (built-in untrained designs and
+ *  the outside encoders); a user design is never shared (its definition lives in its run folder). */
+export function runIndependent(design: string): boolean {
+  return (OUTSIDE_ENCODERS as readonly string[]).includes(design) || DESIGNS[design]?.trained === false;
 }
 
 export function cacheKey(instruction: string, text: string): string {

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.ts';
-import { cacheKey, EmbeddingCache } from './embedding-cache.ts';
+import { cacheKey, EmbeddingCache, runIndependent, sharedCacheRoot } from './embedding-cache.ts';
 import { runTask } from './run-task.ts';
 import type { Chance } from './chance.ts';
 import { DEFAULT_INSTRUCTION_POLICY, type InstructionPolicy } from './instruction-policy.ts';
@@ -39,7 +39,10 @@ export function resolveTasks(spec: string): Task[] {
 }
 
 export const resultsFile = (runDir: string, design: string) => join(runDir, 'results', `${design}.json`);
-export const cacheRoot = (runDir: string) => join(runDir, 'cache', 'embeddings');
+/** Where a design's embeddings are cached: the shared folder for run-independent designs (zero-shot
+ *  rows, outside encoders; see embedding-cache.ts), else DIR/cache/embeddings. */
+export const cacheRoot = (runDir: string, design?: string) =>
+  (design !== undefined && runIndependent(design) ? sharedCacheRoot() : join(runDir, 'cache', 'embeddings'));
 
 export interface CacheStats {
   /** texts asked for (with repeats) */
@@ -127,7 +130,7 @@ export async function evaluateDesign(opts: EvaluateDesignOptions): Promise<Desig
   const encoder = opts.encoder ?? (await openEncoder(opts.design, opts));
   if (encoder.name !== opts.design) throw new Error(`evaluateDesign: encoder '${encoder.name}' given for design '${opts.design}'`);
   const idHash = identityHash(encoder.identity);
-  const cache = new EmbeddingCache(cacheRoot(opts.runDir), opts.design, encoder.identity);
+  const cache = new EmbeddingCache(cacheRoot(opts.runDir, opts.design), opts.design, encoder.identity);
   for (const c of cache.corrupt) log(`${tag} cache: ${c.file} is damaged (${c.reason}); deleted, its texts will be encoded again`);
   log(`${tag} ${encoder.backend}; cache ${cache.dir}: ${cache.size} vectors in ${cache.segments} segments; limit ${opts.limit ?? 'all'}; ${opts.tasks.length} tasks`);
 
