@@ -3,6 +3,7 @@
 // wasm uses one core per process). Every argument, the run folder's writability, finished designs
 // and locks held by another process are checked before the training triples are built (~10 s).
 import { spawn } from 'node:child_process';
+import { childEnv } from '../backend/child-threads.ts';
 import { existsSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +59,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   await runTriples(out, profile, log); // once, before any worker starts
   const queue = designs.map((d) => d.name);
+  const workers = Math.max(1, Math.min(jobs, designs.length));
   const failures: string[] = [];
   const worker = async () => {
     for (let d = queue.shift(); d; d = queue.shift()) {
@@ -66,11 +68,11 @@ export async function run(argv: string[]): Promise<number> {
       if (args.flags.force) childArgs.push('--force');
       if (steps !== undefined) childArgs.push('--steps', String(steps));
       if (args.options.model) childArgs.push('--model', args.options.model);
-      const code = await runChild(childArgs);
+      const code = await runChild(childArgs, workers);
       if (code !== 0) failures.push(`${d} (exit ${code})`);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, designs.length)) }, worker));
+  await Promise.all(Array.from({ length: workers }, worker));
   if (failures.length) { log(`train: failed: ${failures.join(', ')}`); return 1; }
   return 0;
 }
@@ -87,10 +89,11 @@ function checkWritable(out: string, cmd: string): void {
   }
 }
 
-function runChild(argv: string[]): Promise<number> {
+/** `concurrent`: children running at once (each gets one TensorFlow thread when > 1: child-threads.ts). */
+function runChild(argv: string[], concurrent = 1): Promise<number> {
   const main = fileURLToPath(new URL('./main.ts', import.meta.url));
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', main, ...argv], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', main, ...argv], { stdio: ['ignore', 'inherit', 'inherit'], env: childEnv(concurrent) });
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
   });
 }
