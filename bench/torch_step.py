@@ -7,6 +7,9 @@ paper's description and src/pooling/blocks.ts, and AdamW is torch.optim.AdamW. T
 head weights come from the safetensors file the tfjs side exported, the batches from its spec, so
 the first step's loss must agree with tfjs to float rounding.
 
+The base model is a llama2.c file (spec.checkpoint, stories260K) or a llama GGUF (spec.gguf,
+SmolLM2-135M), dequantised by gguf-py (llama.cpp's own package), not by our reader.
+
 Usage: .venv/bin/python bench/torch_step.py SPEC.json THREADS  → one JSON object on stdout.
 """
 import json
@@ -70,6 +73,44 @@ def load_llama2c(path):
     if pos != floats.size:
         raise ValueError(f'{path}: {floats.size - pos} floats left over; not a llama2.c checkpoint of this header')
     cfg = dict(dim=dim, hidden=hidden, n_layers=n_layers, n_heads=n_heads, n_kv=n_kv, head=head, vocab=vocab, eps=1e-5, theta=10000.0)
+    return cfg, w
+
+
+def load_gguf(path):
+    """A llama GGUF (llama.cpp's converter) through gguf-py: tensors dequantised by gguf.quants, rows
+    [out, in]; q/k rows are in Meta's interleaved RoPE order there, as in a llama2.c file."""
+    from gguf import GGUFReader
+    from gguf.quants import dequantize
+    r = GGUFReader(path)
+
+    def meta(key, default=None):
+        f = r.fields.get(key)
+        if f is None:
+            if default is None:
+                raise ValueError(f'{path}: metadata {key} is missing')
+            return default
+        return f.parts[f.data[0]].tolist()[0]
+
+    arch = 'llama'
+    t = {x.name: x for x in r.tensors}
+
+    def get(name):
+        x = t[name]
+        shape = [int(d) for d in reversed(x.shape.tolist())]  # gguf ne is [in, out]
+        return torch.from_numpy(np.array(dequantize(x.data, x.tensor_type), dtype=np.float32).reshape(shape))
+
+    n_layers = int(meta(f'{arch}.block_count'))
+    dim = int(meta(f'{arch}.embedding_length'))
+    n_heads = int(meta(f'{arch}.attention.head_count'))
+    n_kv = int(meta(f'{arch}.attention.head_count_kv', n_heads))
+    layer = lambda name: torch.stack([get(f'blk.{i}.{name}.weight') for i in range(n_layers)])
+    w = {'embed': get('token_embd.weight'), 'rms_att': layer('attn_norm'), 'wq': layer('attn_q'), 'wk': layer('attn_k'),
+         'wv': layer('attn_v'), 'wo': layer('attn_output'), 'rms_ffn': layer('ffn_norm'), 'w1': layer('ffn_gate'),
+         'w2': layer('ffn_down'), 'w3': layer('ffn_up'), 'rms_final': get('output_norm.weight')}
+    w['wcls'] = get('output.weight') if 'output.weight' in t else w['embed']
+    cfg = dict(dim=dim, hidden=int(meta(f'{arch}.feed_forward_length')), n_layers=n_layers, n_heads=n_heads, n_kv=n_kv,
+               head=dim // n_heads, vocab=w['embed'].shape[0], eps=float(meta(f'{arch}.attention.layer_norm_rms_epsilon')),
+               theta=float(meta(f'{arch}.rope.freq_base', 10000.0)))
     return cfg, w
 
 
@@ -164,8 +205,9 @@ def cross_attention(p, prefix, heads, head_dim, q, c, key_mask=None):
 
 
 def geglu_ff(p, prefix, x):
-    val, gate = (layer_norm(x, p, f'{prefix}.norm') @ p[f'{prefix}.w1']).chunk(2, dim=-1)
-    return (val * F.gelu(gate)) @ p[f'{prefix}.w2']
+    """The authors' FeedForward: both Linear layers with bias (ff.b1, ff.b2)."""
+    val, gate = (layer_norm(x, p, f'{prefix}.norm') @ p[f'{prefix}.w1'] + p[f'{prefix}.b1']).chunk(2, dim=-1)
+    return (val * F.gelu(gate)) @ p[f'{prefix}.w2'] + p[f'{prefix}.b2']
 
 
 def latent_query_head(p, opts, inputs, key_mask=None):
@@ -308,7 +350,7 @@ def main():
     threads = int(sys.argv[2])
     torch.set_num_threads(threads)
     torch.manual_seed(spec['seed'])
-    cfg, w = load_llama2c(spec['checkpoint'])
+    cfg, w = load_gguf(spec['gguf']) if spec.get('gguf') else load_llama2c(spec['checkpoint'])
     result = {'torch': torch.__version__, 'threads': torch.get_num_threads(), 'designs': []}
     for d in spec['designs']:
         result['designs'].append(train_design(cfg, w, spec, d))  # one design per spec from bench/run.ts
