@@ -7,8 +7,8 @@
 import { spawn } from 'node:child_process';
 import { childEnv } from '../backend/child-threads.ts';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { intOption, parseArgs, required, UsageError } from './args.ts';
 import { DESIGNS } from '../designs.ts';
 import { OUTSIDE_ENCODERS, resolveDesigns } from '../eval/sentence-encoder.ts';
@@ -27,7 +27,8 @@ export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
     run: { help: 'run folder: reads <design>/final/, writes results/ and cache/' },
     designs: { default: 'all', help: 'all (m1…m6) or a list of m1…m6, base-mean, base-eos, use-lite, minilm' },
-    tasks: { default: 'all', help: 'all, categories (sts, classification, …) or dataset names' },
+    tasks: { default: 'all', help: 'all, categories (sts, classification, …) or dataset names (the paper\'s; user tasks by name)' },
+    'task-module': { help: 'comma-separated .ts/.js files that register user tasks (src/eval/tasks/custom.ts), imported first' },
     limit: { help: "items per task, or 'all' (default: the profile's evalLimit)" },
     profile: { default: 'quick', help: 'smoke | quick | paper: default limit, batch size, base model and max length' },
     jobs: { default: '2', help: 'designs evaluated side by side' },
@@ -41,6 +42,11 @@ export async function run(argv: string[]): Promise<number> {
   if (args.positionals.length) throw new UsageError(`${cmd}: unexpected argument '${args.positionals[0]}'`);
   const runDir = required(args, 'run', cmd);
   let designs: string[], tasks: ReturnType<typeof resolveTasks>;
+  const taskModules = (args.options['task-module'] ?? '').split(',').map((m) => m.trim()).filter((m) => m !== '');
+  for (const m of taskModules) {
+    if (!existsSync(m)) throw new UsageError(`${cmd}: --task-module ${m}: no such file`);
+    await import(pathToFileURL(resolve(m)).href); // registers its tasks in this process (children import it too)
+  }
   try {
     designs = resolveDesigns(args.options.designs!, runDir);
     tasks = resolveTasks(args.options.tasks!);
@@ -103,7 +109,7 @@ export async function run(argv: string[]): Promise<number> {
     for (let d = queue.shift(); d; d = queue.shift()) {
       const code = await runChild(['eval', '--child', '--run', runDir, '--designs', d, '--tasks', tasks.map((t) => t.name).join(','),
         '--limit', limit === undefined ? 'all' : String(limit), '--profile', profile.name, '--batch-size', String(batchSize),
-        '--max-len', String(maxLen), '--model', model, '--instructions', instructionPolicy.eval, '--train-instructions', instructionPolicy.train], workers);
+        '--max-len', String(maxLen), '--model', model, '--instructions', instructionPolicy.eval, '--train-instructions', instructionPolicy.train, ...(taskModules.length ? ['--task-module', taskModules.join(',')] : [])], workers);
       if (code !== 0) failures.push(`${d} (exit ${code})`);
     }
   };

@@ -23,6 +23,8 @@ export interface TaskRun {
   items: string;
   quirks: Quirks;
   files: string[];
+  /** sha256 of each local file read (user tasks), by path */
+  sha256?: Record<string, string>;
   /** the main score of a random scorer on the same items */
   chance: Chance;
   /** the instruction each side got ('' = none) */
@@ -64,7 +66,7 @@ export async function runTask(task: Task, embed: EmbedFn, limit?: number, policy
   let result: EvaluationResult<object>;
   let chance: Chance;
   let items: string;
-  let loaded: { quirks: Quirks; files: string[] };
+  let loaded: { quirks: Quirks; files: string[]; sha256?: Record<string, string> };
   switch (task.category) {
     case 'STS': {
       const data = await task.load({ limit });
@@ -138,5 +140,5 @@ export async function runTask(task: Task, embed: EmbedFn, limit?: number, policy
     }
   }
   const r = result as EvaluationResult<Record<string, unknown>>;
-  return { result: { ...r, per_sample: comparable(task, r.per_sample) }, items, quirks: loaded.quirks, files: loaded.files, chance, instructions: { query: q, document: d } };
+  return { result: { ...r, per_sample: comparable(task, r.per_sample) }, items, quirks: loaded.quirks, files: loaded.files, ...(loaded.sha256 ? { sha256: loaded.sha256 } : {}), chance, instructions: { query: q, document: d } };
 }

@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { cacheKey, EmbeddingCache, runIndependent, sharedCacheRoot } from './embedding-cache.ts';
 import { runTask } from './run-task.ts';
+import { trainingOverlap, type TrainingOverlap } from './tasks/custom-overlap.ts';
 import type { Chance } from './chance.ts';
 import { DEFAULT_INSTRUCTION_POLICY, type InstructionPolicy } from './instruction-policy.ts';
 import { identityHash, openEncoder, type OpenEncoderOptions, type SentenceEncoder } from './sentence-encoder.ts';
-import { allTasks, TASK_CATEGORIES, type Task } from './tasks/index.ts';
+import { allTasks, builtinTasks, TASK_CATEGORIES, type Task } from './tasks/index.ts';
 
 /** Texts encoded per call (and per cache segment): bounds the work lost to an interruption. */
 const ENCODE_CHUNK = 2048;
@@ -20,15 +21,16 @@ const ENCODE_CHUNK = 2048;
 const PROGRESS_EVERY_S = 15;
 
 /** `all`, or a comma-separated list of categories (any case: sts, classification, …) and dataset
- *  names (STSBenchmark, …); returned in registry order, each once. */
+ *  names (STSBenchmark, …); returned in registry order, each once. `all` and categories mean the
+ *  paper's built-in tasks; a registered user task (src/eval/tasks/custom.ts) is named explicitly. */
 export function resolveTasks(spec: string): Task[] {
   const wanted = new Set<Task>();
   const parts = spec.split(',').map((s) => s.trim()).filter((s) => s !== '');
   if (parts.length === 0) throw new Error('--tasks is empty');
   for (const p of parts) {
-    if (p.toLowerCase() === 'all') { allTasks.forEach((t) => wanted.add(t)); continue; }
+    if (p.toLowerCase() === 'all') { builtinTasks.forEach((t) => wanted.add(t)); continue; }
     const cat = TASK_CATEGORIES.find((c) => c.toLowerCase() === p.toLowerCase());
-    if (cat) { allTasks.filter((t) => t.category === cat).forEach((t) => wanted.add(t)); continue; }
+    if (cat) { builtinTasks.filter((t) => t.category === cat).forEach((t) => wanted.add(t)); continue; }
     const t = allTasks.find((x) => x.name === p);
     if (!t) {
       throw new Error(`unknown task '${p}'; valid: all, categories ${TASK_CATEGORIES.map((c) => c.toLowerCase()).join(', ')}; datasets ${allTasks.map((x) => x.name).join(', ')}`);
@@ -79,6 +81,10 @@ export interface TaskResultJson {
   instructions: { query: string; document: string };
   /** main score of a random scorer on the same items (src/eval/chance.ts) */
   chance: Chance;
+  /** sha256 of each local file read, by path (user tasks: src/eval/tasks/custom.ts) */
+  sha256?: Record<string, string>;
+  /** a user task's texts found in the run's training triples (src/eval/tasks/custom-overlap.ts) */
+  training_overlap?: TrainingOverlap;
 }
 
 export interface DesignResultsJson {
@@ -191,6 +197,12 @@ export async function evaluateDesign(opts: EvaluateDesignOptions): Promise<Desig
       instructions: encoder.usesInstructions ? run.instructions : { query: '', document: '' }, chance: run.chance,
     };
     if (Object.keys(run.quirks).length) entry.quirks = run.quirks;
+    if (run.sha256) entry.sha256 = run.sha256;
+    const overlap = await trainingOverlap(task, opts.runDir);
+    if (overlap) {
+      entry.training_overlap = overlap;
+      if (overlap.overlapping > 0) log(`${tag} warning: ${task.name}: ${overlap.overlapping} of its ${overlap.texts} texts occur in this run's training triples (${overlap.triples_file}), e.g. ${JSON.stringify(overlap.examples[0])}: its scores are not out-of-sample`);
+    }
     results.tasks[task.name] = entry;
     results.tasks = ordered(results.tasks);
     addStats(total, stats);

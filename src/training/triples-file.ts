@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { loadTrainingTriples, formatTripleCounts, type Triple } from '../data/training-triples.ts';
 import { ensureDir, writeJsonAtomic } from './checkpoint.ts';
 import type { Profile } from './profiles.ts';
+import { builtinTasks } from '../eval/tasks/index.ts';
 
 /** The triple selection does not depend on the training seed: seeds vary training, not data. */
 const DATA_SEED = 0;
@@ -20,6 +21,8 @@ export async function runTriples(runDir: string, profile: Profile, log: (s: stri
   }
   const t = await loadTrainingTriples({ seed: DATA_SEED, limit: profile.triplesPerSource, sources: profile.trainingSources, instructQueries: profile.instructions.train === 'queries' });
   log(`training triples per source (sources ${profile.trainingSources.join(', ')}; queries ${profile.instructions.train === 'queries' ? 'instructed' : 'without instruction'}; every text disjoint from the evaluation texts):\n${formatTripleCounts(t.counts)}`);
-  writeJsonAtomic(file, { key, counts: t.counts, files: t.files, triples: t.triples });
+  // the decontamination set: the tasks whose texts no triple contains (user tasks are checked at eval)
+  const decontamination = { tasks: builtinTasks.map((x) => x.name), key: 'overlapKey (NFKC, lower case, letters and digits)' };
+  writeJsonAtomic(file, { key, decontamination, counts: t.counts, files: t.files, triples: t.triples });
   return t.triples;
 }

@@ -23,6 +23,8 @@ interface Loaded {
   /** Mirror-relative paths of the files read. */
   files: string[];
   quirks: Quirks;
+  /** sha256 of each file read, by path (user tasks from local files: src/eval/tasks/custom.ts). */
+  sha256?: Record<string, string>;
 }
 
 export interface StsPair { id: string; s1: string; s2: string; score: number }

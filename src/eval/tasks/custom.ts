@@ -1,0 +1,185 @@
+// A user's own evaluation dataset as a task: local JSON Lines files (one JSON object per line), one
+// format per category, read with their sha256 recorded for provenance (results/<design>.json:
+// tasks.<name>.sha256). registerCustomTask adds it to this process's registry; `eval --task-module
+// FILE` imports a module that does so (in every child process too). Formats (fields per line):
+//   Retrieval           corpus: {id, text}   queries: {id, text}   qrels: {query, doc, score > 0}
+//   Reranking           data: {query, positives: [text…], negatives: [text…]}
+//   STS                 data: {s1, s2, score}
+//   Classification      train: {text, label}   test: {text, label}   (a logistic regression on train)
+//   PairClassification  data: {s1, s2, label: 0 | 1}
+//   Clustering          data: {text, label}
+// Relative paths are taken from `baseDir` (default: the working directory). `limit` samples like the
+// built-in tasks (sampling.ts): evenly spread items; a retrieval corpus keeps the judged documents of
+// the kept queries plus evenly spread others.
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { DataFormatError, decodeUtf8, splitLines } from '../../data/text.ts';
+import { distractorCount, spread } from './sampling.ts';
+import { registerTask } from './index.ts';
+import { MAIN_SCORE, type DataByCategory, type LoadOptions, type Task, type TaskCategory } from './types.ts';
+
+type Files<C extends TaskCategory> =
+  C extends 'Retrieval' ? { corpus: string; queries: string; qrels: string }
+  : C extends 'Classification' ? { train: string; test: string }
+  : { data: string };
+
+export type CustomCategory = Exclude<TaskCategory, 'Summarization'>;
+
+export type CustomTaskSpec = { [C in CustomCategory]: {
+  name: string;
+  category: C;
+  /** Paths of the JSON Lines files (see the formats above). */
+  files: Files<C>;
+  description?: string;
+  /** The task instruction (E5 style), '' for none. */
+  instruction?: string;
+  /** The data's license terms, for reports. */
+  license?: string;
+  /** Where relative paths start (default: process.cwd()). */
+  baseDir?: string;
+} }[CustomCategory];
+
+const ROLES: Record<CustomCategory, readonly string[]> = {
+  Retrieval: ['corpus', 'queries', 'qrels'], Classification: ['train', 'test'],
+  Reranking: ['data'], STS: ['data'], PairClassification: ['data'], Clustering: ['data'],
+};
+
+/** Each row remembers its 1-based line, for error messages. */
+const lineOf = new WeakMap<object, number>();
+
+interface Read { rows: Record<string, unknown>[]; path: string; sha256: string }
+
+/** One JSON Lines file: every non-blank line an object (blank lines are allowed and skipped). */
+function readJsonl(path: string, what: string): Read {
+  let bytes: Buffer;
+  try {
+    if (statSync(path).isDirectory()) throw new Error(`${path} (${what}) is a directory, expected a JSON Lines file`);
+    bytes = readFileSync(path);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new Error(err.code === 'ENOENT' ? `${path} (${what}): no such file` : err.message, { cause: e });
+  }
+  const rows: Record<string, unknown>[] = [];
+  splitLines(decodeUtf8(bytes, path).text).forEach((line, i) => {
+    if (line.trim() === '') return;
+    let v: unknown;
+    try { v = JSON.parse(line); } catch (e) { throw new DataFormatError(path, i + 1, `not JSON (${(e as Error).message})`); }
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new DataFormatError(path, i + 1, 'expected a JSON object');
+    lineOf.set(v, i + 1);
+    rows.push(v as Record<string, unknown>);
+  });
+  if (rows.length === 0) throw new DataFormatError(path, 1, `no rows (${what})`);
+  return { rows, path, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+function field(r: Read, row: Record<string, unknown>, key: string, kind: 'text' | 'number' | 'label' | 'texts' | 'binary'): any {
+  const v = row[key];
+  const bad = (want: string) => new DataFormatError(r.path, lineOf.get(row)!, `field '${key}' must be ${want}, got ${JSON.stringify(v) ?? 'nothing'}`);
+  switch (kind) {
+    case 'text': if (typeof v !== 'string') throw bad('a string'); return v;
+    case 'label': if (typeof v !== 'string' && typeof v !== 'number') throw bad('a string or number'); return String(v);
+    case 'number': if (typeof v !== 'number' || !Number.isFinite(v)) throw bad('a finite number'); return v;
+    case 'binary': if (v !== 0 && v !== 1) throw bad('0 or 1'); return v;
+    case 'texts': if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw bad('an array of strings'); return v;
+  }
+}
+
+function uniqueIds(r: Read, ids: string[]): void {
+  const seen = new Set<string>();
+  ids.forEach((id, i) => {
+    if (seen.has(id)) throw new DataFormatError(r.path, lineOf.get(r.rows[i]!)!, `id '${id}' appears twice`);
+    seen.add(id);
+  });
+}
+
+/** The Task a spec describes; its data is read (and hashed) on every load. */
+export function customTask(spec: CustomTaskSpec): Task {
+  const category = spec.category;
+  if (!(category in ROLES)) throw new Error(`custom task '${spec.name}': category ${JSON.stringify(category)} is not one of ${Object.keys(ROLES).join(', ')}`);
+  const files = spec.files as Record<string, unknown>;
+  for (const role of ROLES[category]) {
+    if (typeof files?.[role] !== 'string' || files[role] === '') throw new Error(`custom task '${spec.name}' (${category}): files.${role} must be a path (${ROLES[category].join(', ')})`);
+  }
+  const extra = Object.keys(files).filter((k) => !ROLES[category].includes(k));
+  if (extra.length) throw new Error(`custom task '${spec.name}' (${category}): unknown files.${extra[0]} (expected ${ROLES[category].join(', ')})`);
+  const base = spec.baseDir ?? process.cwd();
+  const path = (role: string) => { const p = files[role] as string; return isAbsolute(p) ? p : resolve(base, p); };
+  const read = (role: string) => readJsonl(path(role), `${spec.name} ${role}`);
+  const loaded = (reads: Read[]) => ({ files: reads.map((r) => r.path), quirks: {}, sha256: Object.fromEntries(reads.map((r) => [r.path, r.sha256])) });
+
+  const load = async (opts: LoadOptions = {}): Promise<unknown> => {
+    const limit = opts.limit;
+    switch (category) {
+      case 'STS': {
+        const r = read('data');
+        const pairs = r.rows.map((x, i) => ({ id: String(i), s1: field(r, x, 's1', 'text'), s2: field(r, x, 's2', 'text'), score: field(r, x, 'score', 'number') }));
+        return { pairs: spread(pairs, limit), ...loaded([r]) };
+      }
+      case 'PairClassification': {
+        const r = read('data');
+        const pairs = r.rows.map((x, i) => ({ id: String(i), s1: field(r, x, 's1', 'text'), s2: field(r, x, 's2', 'text'), label: field(r, x, 'label', 'binary') }));
+        return { pairs: spread(pairs, limit), ...loaded([r]) };
+      }
+      case 'Clustering': {
+        const r = read('data');
+        const rows = spread(r.rows.map((x) => ({ text: field(r, x, 'text', 'text') as string, label: field(r, x, 'label', 'label') as string })), limit);
+        return { texts: rows.map((x) => x.text), labels: rows.map((x) => x.label), ...loaded([r]) };
+      }
+      case 'Classification': {
+        const tr = read('train'), te = read('test');
+        const rows = (r: Read) => r.rows.map((x) => ({ text: field(r, x, 'text', 'text') as string, label: field(r, x, 'label', 'label') as string }));
+        const train = spread(rows(tr), limit), test = spread(rows(te), limit);
+        const labels = [...new Set(train.map((x) => x.label))].sort();
+        const unknown = test.find((x) => !labels.includes(x.label));
+        if (unknown) throw new Error(`${te.path}: test label '${unknown.label}' never occurs in the training texts${limit ? ` kept at limit ${limit}` : ''} (${tr.path})`);
+        return { train, test, labels, ...loaded([tr, te]) };
+      }
+      case 'Reranking': {
+        const r = read('data');
+        const queries = r.rows.map((x, i) => ({ id: String(i), query: field(r, x, 'query', 'text'), positives: field(r, x, 'positives', 'texts'), negatives: field(r, x, 'negatives', 'texts') }));
+        return { queries: spread(queries, limit), ...loaded([r]) };
+      }
+      case 'Retrieval': {
+        const c = read('corpus'), q = read('queries'), j = read('qrels');
+        const corpus = c.rows.map((x) => ({ id: String(field(c, x, 'id', 'label')), text: field(c, x, 'text', 'text') as string }));
+        const queries = q.rows.map((x) => ({ id: String(field(q, x, 'id', 'label')), text: field(q, x, 'text', 'text') as string }));
+        uniqueIds(c, corpus.map((x) => x.id)); uniqueIds(q, queries.map((x) => x.id));
+        const docIds = new Set(corpus.map((x) => x.id)), queryIds = new Set(queries.map((x) => x.id));
+        const qrels = new Map<string, Map<string, number>>();
+        for (const x of j.rows) {
+          const qid = String(field(j, x, 'query', 'label')), did = String(field(j, x, 'doc', 'label')), score = field(j, x, 'score', 'number') as number;
+          const line = lineOf.get(x)!;
+          if (!queryIds.has(qid)) throw new DataFormatError(j.path, line, `query '${qid}' is not in ${q.path}`);
+          if (!docIds.has(did)) throw new DataFormatError(j.path, line, `document '${did}' is not in ${c.path}`);
+          if (score <= 0) continue; // gain 0 is the default for unlisted documents
+          if (!qrels.has(qid)) qrels.set(qid, new Map());
+          qrels.get(qid)!.set(did, score);
+        }
+        const judged = queries.filter((x) => qrels.has(x.id));
+        if (judged.length === 0) throw new Error(`${j.path}: no query has a relevant document (score > 0)`);
+        const keptQ = spread(judged, limit);
+        let keptC = corpus;
+        if (limit !== undefined) {
+          const need = new Set(keptQ.flatMap((x) => [...qrels.get(x.id)!.keys()]));
+          const others = spread(corpus.filter((x) => !need.has(x.id)), distractorCount(limit));
+          const keep = new Set([...need, ...others.map((x) => x.id)]);
+          keptC = corpus.filter((x) => keep.has(x.id));
+        }
+        const keptIds = new Set(keptQ.map((x) => x.id));
+        return { corpus: keptC, queries: keptQ, qrels: new Map([...qrels].filter(([k]) => keptIds.has(k))), ...loaded([c, q, j]) };
+      }
+    }
+  };
+  return {
+    name: spec.name, category, mainScore: MAIN_SCORE[category], description: spec.description ?? `user task ${spec.name}`,
+    instruction: spec.instruction ?? '', instructed: category === 'Retrieval' || category === 'Reranking' ? 'queries' : 'all',
+    license: spec.license ?? 'unspecified (user data)',
+    load: load as (opts?: LoadOptions) => Promise<DataByCategory[typeof category]>,
+  } as Task;
+}
+
+/** customTask + registerTask: the task can then be named in --tasks / evaluateDesign. */
+export function registerCustomTask(spec: CustomTaskSpec): Task {
+  return registerTask(customTask(spec));
+}
