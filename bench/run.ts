@@ -3,10 +3,15 @@
 // initial weights and the same batches; the first step's loss of both (an end-to-end check of the
 // forward pass and the loss); encoding throughput; peak RSS; and the speed-up of training two designs
 // side by side in two processes. Writes bench/results/latest.json and latest.md.
+// Second scale (issue 16): SmolLM2-135M from its GGUF, every design's LoRA step and encoding for every
+// installed backend at 1 and 2 threads against PyTorch at 1 and 2 threads (result field `smollm2`;
+// bench/smollm2-report.ts). `--scales smollm2` runs only that part and replaces it in an existing result.
 //
 // Usage: node --import tsx bench/run.ts [--designs m1,…] [--steps 6] [--warmup 3] [--threads 1,2]
 //        [--encode-texts 1024] [--parallel-steps 10 | --no-parallel] [--out bench/results]
 //        [--name latest] [--label 'what was measured'] [--keep (the work folder: spec, weights, runs)]
+//        [--scales stories260k,smollm2] [--smollm2-designs all] [--smollm2-steps 2] [--smollm2-warmup 1]
+//        [--smollm2-triples 8] [--smollm2-maxlen 64] [--smollm2-encode-texts 64] [--smollm2-backends tfjs-node,wasm]
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir, cpus, loadavg } from 'node:os';
@@ -16,11 +21,13 @@ import { parseArgs, intOption } from '../src/cli/args.ts';
 import { parseDesignList } from '../src/designs.ts';
 import { PROFILES } from '../src/training/profiles.ts';
 import { loadModel } from '../src/model/load.ts';
-import { initBackend } from '../src/backend/index.ts';
+import { initBackend, tfjsNodeAddonBuilt } from '../src/backend/index.ts';
+import { disposeWeights } from '../src/model/weights.ts';
 import { dataFile } from '../src/data/files.ts';
 import { KNOWN_MODELS } from '../src/model/load.ts';
 import { runTriples } from '../src/training/triples-file.ts';
 import { trainerBatch } from './batches.ts';
+import { smolMarkdown, summarizeSmol, type SmolEncode, type SmolResult, type SmolTfjsTrain, type SmolTorchTrain } from './smollm2-report.ts';
 import { markdownReport, median, summarize, type BenchResult, type TfjsTrain, type TorchRun, type EncodeResult, type ParallelResult } from './report.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -31,7 +38,12 @@ const args = parseArgs(process.argv.slice(2), {
   designs: { default: 'all' }, steps: { default: '6' }, warmup: { default: '3' }, seed: { default: '1' }, threads: { default: '1,2' },
   'encode-texts': { default: '1024' }, 'parallel-steps': { default: '10' }, 'no-parallel': { flag: true }, out: { default: join(here, 'results') },
   name: { default: 'latest' }, label: { default: '' }, keep: { flag: true },
+  scales: { default: 'stories260k,smollm2' }, 'smollm2-designs': { default: 'all' }, 'smollm2-steps': { default: '2' }, 'smollm2-warmup': { default: '1' },
+  'smollm2-triples': { default: '8' }, 'smollm2-maxlen': { default: '64' }, 'smollm2-encode-texts': { default: '64' },
+  'smollm2-backends': { default: tfjsNodeAddonBuilt() ? 'tfjs-node,wasm' : 'wasm' },
 }, 'bench');
+const scales = args.options.scales!.split(',').map((x) => x.trim().toLowerCase());
+for (const x of scales) if (x !== 'stories260k' && x !== 'smollm2') throw new Error(`bench: --scales takes stories260k and/or smollm2, got '${x}'`);
 const designs = parseDesignList(args.options.designs!);
 const measured = intOption(args, 'steps', 'bench')!;
 const warmup = intOption(args, 'warmup', 'bench')!;
@@ -50,10 +62,10 @@ const totalSteps = warmup + measured;
 const started = Date.now();
 const loadStart = loadavg()[0]!;
 
-function node(script: string, argv: string[]): Promise<{ stdout: string; seconds: number }> {
+function node(script: string, argv: string[], extraEnv: Record<string, string> = {}): Promise<{ stdout: string; seconds: number }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const env = { ...process.env, PA_QUIET: '1' };
+    const env = { ...process.env, PA_QUIET: '1', ...extraEnv };
     const child = spawn(process.execPath, ['--import', 'tsx', script, ...argv], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env });
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
@@ -61,6 +73,99 @@ function node(script: string, argv: string[]): Promise<{ stdout: string; seconds
   });
 }
 const lastJson = <T>(s: string): T => JSON.parse(s.trim().split('\n').at(-1)!) as T;
+
+const torchThreadEnv = (n: number) => ({ OMP_NUM_THREADS: String(n), OPENBLAS_NUM_THREADS: String(n), MKL_NUM_THREADS: String(n), OMP_WAIT_POLICY: 'PASSIVE' });
+
+/** SmolLM2-135M: each design on every backend × thread count, then PyTorch at each thread count on the
+ *  same batches and initial weights; encoding likewise. */
+async function smollm2Bench(): Promise<SmolResult> {
+  const t0 = Date.now();
+  const model = 'smollm2-135m';
+  const sDesigns = parseDesignList(args.options['smollm2-designs']!);
+  const sWarm = intOption(args, 'smollm2-warmup', 'bench')!, sSteps = intOption(args, 'smollm2-steps', 'bench')!;
+  const triples = intOption(args, 'smollm2-triples', 'bench')!, maxLen = intOption(args, 'smollm2-maxlen', 'bench')!;
+  const encN = intOption(args, 'smollm2-encode-texts', 'bench')!;
+  const backends = args.options['smollm2-backends']!.split(',').map((b) => b.trim()).filter(Boolean);
+  // wasm runs one thread in Node; tfjs-node (libtensorflow) at each thread count
+  const configs = backends.flatMap((b) => (b === 'wasm' || b === 'cpu' ? [{ backend: b, threads: 1 }] : threads.map((n) => ({ backend: b, threads: n }))));
+  const envOf = (c: { backend: string; threads: number }) => ({ PA_BACKEND: c.backend, TF_NUM_INTRAOP_THREADS: String(c.threads), TF_NUM_INTEROP_THREADS: String(c.threads) });
+  const prof = { ...profile, model, batchSize: triples, maxLen };
+  await initBackend({ quiet: true });
+  const base = await loadModel(model);
+  const sBatches = [];
+  for (let g = 0; g < sWarm + sSteps; g++) {
+    const b = (await trainerBatch(base.tokenizer, prof, seed, g)).tokens;
+    sBatches.push({ batch: b.batch, seqLen: b.seqLen, ids: Array.from(b.ids), mask: Array.from(b.mask) });
+  }
+  disposeWeights(base.model.weights); // the tokenizer is all this process needs
+  const known = KNOWN_MODELS[model];
+  if (known?.format !== 'gguf') throw new Error(`bench: ${model} is expected to be a GGUF model`);
+  const spec = {
+    seed, gguf: await dataFile(known.file), batches: sBatches, designs: [] as unknown[], encode: null as unknown,
+    profile: { lr: prof.lr, warmupSteps: prof.warmupSteps, weightDecay: prof.weightDecay, clipNorm: prof.clipNorm, scale: prof.scale, lora: prof.lora },
+  };
+  const torchRun = (sp: unknown, n: number, what: string) => {
+    const file = join(work, `smollm2-spec-${what}.json`);
+    writeFileSync(file, JSON.stringify(sp));
+    const r = spawnSync(join(root, '.venv', 'bin', 'python'), [join(here, 'torch_step.py'), file, String(n)], { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, ...torchThreadEnv(n) } });
+    if (r.status !== 0) throw new Error(`torch_step.py (${model}, ${n} threads, ${what}) failed: ${r.stderr}`);
+    return lastJson<TorchRun>(r.stdout);
+  };
+  const tfjsRows: SmolTfjsTrain[] = [], torchRows: SmolTorchTrain[] = [];
+  const ms = (xs: number[]) => (median(xs.slice(sWarm)) * 1000).toFixed(0);
+  for (const d of sDesigns) {
+    let init: TfjsTrain | undefined;
+    for (const c of configs) {
+      const r = lastJson<TfjsTrain>((await node(join(here, 'tfjs-train.ts'), [d.name, String(sWarm + sSteps), String(seed), work, model, String(triples), String(maxLen)], envOf(c))).stdout);
+      log(`${model} tfjs ${r.backend}/${c.threads} ${d.name}: median step ${ms(r.stepSeconds)} ms (CPU ${ms(r.stepCpuSeconds)} ms), first loss ${r.losses[0]!.toFixed(6)}, peak RSS ${r.peakRssMB.toFixed(0)} MB`);
+      tfjsRows.push({ design: d.name, backend: r.backend, threads: c.threads, stepSeconds: r.stepSeconds, stepCpuSeconds: r.stepCpuSeconds, losses: r.losses, peakRssMB: r.peakRssMB });
+      init ??= r;
+    }
+    for (const n of threads) {
+      const run = torchRun({ ...spec, designs: [{ name: d.name, pooling: init!.pooling.name, poolingOptions: init!.pooling.options, attention: init!.attention, initialWeights: init!.initialWeights }] }, n, d.name);
+      const t = run.designs[0]!;
+      log(`${model} torch ${n} thread(s) ${d.name}: median step ${ms(t.stepSeconds)} ms (CPU ${ms(t.stepCpuSeconds)} ms), first loss ${t.losses[0]!.toFixed(6)}`);
+      torchRows.push({ ...t, threads: n, torch: run.torch, peakRssMB: run.peakRssMB });
+    }
+  }
+  const encode: SmolEncode[] = [];
+  let ref: (EncodeResult['tfjs'] & { initialWeights: string; embeddingsFile: string; batchesFile: string; design: Record<string, unknown> }) | undefined;
+  for (const c of configs) {
+    const e = lastJson<NonNullable<typeof ref>>((await node(join(here, 'tfjs-encode.ts'), [String(encN), String(seed), work, model, String(maxLen)], envOf(c))).stdout);
+    log(`${model} tfjs ${e.backend}/${c.threads} encode: ${e.textsPerSecond.toFixed(2)} texts/s`);
+    encode.push({ engine: 'tfjs', backend: e.backend, threads: c.threads, texts: e.texts, textsPerSecond: e.textsPerSecond, peakRssMB: e.peakRssMB });
+    ref ??= e;
+  }
+  for (const n of threads) {
+    const run = torchRun({ ...spec, designs: [], batches: [], encode: { design: { ...ref!.design, initialWeights: ref!.initialWeights }, batches: JSON.parse(readFileSync(ref!.batchesFile, 'utf8')), tfjsEmbeddings: ref!.embeddingsFile } }, n, 'encode');
+    log(`${model} torch ${n} thread(s) encode: ${run.encode!.textsPerSecond.toFixed(2)} texts/s, max |Δ| vs tfjs ${run.encode!.maxAbsDiffVsTfjs.toExponential(1)}`);
+    encode.push({ engine: 'pytorch', backend: `torch ${run.torch}`, threads: n, texts: run.encode!.texts, textsPerSecond: run.encode!.textsPerSecond, peakRssMB: run.peakRssMB, maxAbsDiffVsTfjs: run.encode!.maxAbsDiffVsTfjs });
+  }
+  return summarizeSmol({ model, tripleBatch: triples, maxLen, warmupSteps: sWarm, measuredSteps: sSteps, encodeTexts: encN, tfjs: tfjsRows, torch: torchRows, encode, seconds: (Date.now() - t0) / 1000 });
+}
+
+function finish(result: BenchResult & { smollm2?: SmolResult }): void {
+  const md = markdownReport(result) + (result.smollm2 ? '\n' + smolMarkdown(result.smollm2) : '');
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, `${args.options.name}.json`), JSON.stringify(result, null, 2) + '\n');
+  writeFileSync(join(outDir, `${args.options.name}.md`), md);
+  process.stdout.write(md);
+  if (args.flags.keep) log(`kept the work folder ${work}`);
+  else rmSync(work, { recursive: true, force: true });
+  const bad = [result.loss_agreement_max_abs, result.smollm2?.loss_agreement_max_abs ?? 0].find((x) => x > 1e-4);
+  if (bad !== undefined) {
+    log(`FAIL: first-step losses of tfjs and PyTorch differ by ${bad.toExponential(2)} (> 1e-4)`);
+    process.exitCode = 1;
+  }
+}
+
+if (!scales.includes('stories260k')) {
+  // SmolLM2 only: its part of an existing result is replaced, the stories260K part kept
+  const file = join(outDir, `${args.options.name}.json`);
+  const previous = JSON.parse(readFileSync(file, 'utf8')) as BenchResult;
+  finish({ ...previous, smollm2: await smollm2Bench() });
+  process.exit();
+}
 
 // The trainer's batches, which both sides train on
 await initBackend({ quiet: true });
@@ -153,13 +258,5 @@ const result: BenchResult = summarize({
   benchSeconds: (Date.now() - started) / 1000, loadAverage: { start: loadStart, end: loadavg()[0]! },
   label: args.options.label!,
 });
-mkdirSync(outDir, { recursive: true });
-writeFileSync(join(outDir, `${args.options.name}.json`), JSON.stringify(result, null, 2) + '\n');
-writeFileSync(join(outDir, `${args.options.name}.md`), markdownReport(result));
-process.stdout.write(markdownReport(result));
-if (args.flags.keep) log(`kept the work folder ${work}`);
-else rmSync(work, { recursive: true, force: true });
-if (result.loss_agreement_max_abs > 1e-4) {
-  log(`FAIL: first-step losses of tfjs and PyTorch differ by ${result.loss_agreement_max_abs.toExponential(2)} (> 1e-4)`);
-  process.exitCode = 1;
-}
+const smollm2 = scales.includes('smollm2') ? await smollm2Bench() : undefined;
+finish({ ...result, benchSeconds: (Date.now() - started) / 1000, loadAverage: { ...result.loadAverage, end: loadavg()[0]! }, smollm2 });

@@ -2,7 +2,7 @@
 // embedding model (base weights plus the untrained adapters), as src/embedding/embedder.ts encodes
 // them (tokenizing included), timed on a second pass; the first pass's rate is reported as 'cold'. Writes the embeddings (raw float32) and the padded batches it used, so the PyTorch peer
 // encodes exactly the same batches and the two sets of vectors can be compared.
-// Usage: node --import tsx bench/tfjs-encode.ts TEXTS SEED OUTDIR   → one JSON line on stdout
+// Usage: node --import tsx bench/tfjs-encode.ts TEXTS SEED OUTDIR [MODEL MAXLEN]   → one JSON line on stdout
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../src/backend/index.ts';
@@ -16,17 +16,18 @@ import { evaluationTexts } from '../src/data/training-triples.ts';
 import { padBatch } from '../src/model/batch.ts';
 import { mulberry32, shuffled } from '../src/util/random.ts';
 
-const [countArg, seedArg, outDir] = process.argv.slice(2);
+const [countArg, seedArg, outDir, modelArg, maxLenArg] = process.argv.slice(2);
 if (!countArg || !seedArg || !outDir) throw new Error('usage: tfjs-encode.ts TEXTS SEED OUTDIR');
 const backend = await initBackend({ quiet: true });
-const base = await loadModel('stories260K');
-const profile = PROFILES.quick!;
+const model = modelArg ?? 'stories260K';
+const base = await loadModel(model);
+const profile = { ...PROFILES.quick!, model, maxLen: maxLenArg ? Number(maxLenArg) : PROFILES.quick!.maxLen };
 const design = designByName('m1');
 const seed = Number(seedArg);
 const all = await evaluationTexts();
 const texts = shuffled(all, mulberry32(12345)).slice(0, Number(countArg));
 const em = buildEmbeddingModel(base, design, profile, seed);
-const initialWeights = join(outDir, 'init-encode.safetensors');
+const initialWeights = join(outDir, `init-encode-${model}.safetensors`);
 await saveTensors(initialWeights, Object.fromEntries(Object.entries(em.lora!.variables).map(([k, v]) => [`lora.${k}`, v])));
 
 const batchSize = profile.encodeBatchSize;
@@ -49,12 +50,12 @@ for (let s = 0; s < order.length; s += batchSize) {
   batches.push({ batch: b.batch, seqLen: b.seqLen, ids: Array.from(b.ids), mask: Array.from(b.mask) });
   idx.forEach((i, k) => sortedVectors.set(vectors[i]!, (s + k) * base.model.config.dim));
 }
-const embeddingsFile = join(outDir, 'tfjs-embeddings.f32');
+const embeddingsFile = join(outDir, `tfjs-embeddings-${model}-${backend}-${process.env.TF_NUM_INTRAOP_THREADS ?? 'all'}.f32`);
 writeFileSync(embeddingsFile, new Uint8Array(sortedVectors.buffer));
-const batchesFile = join(outDir, 'encode-batches.json');
+const batchesFile = join(outDir, `encode-batches-${model}.json`);
 writeFileSync(batchesFile, JSON.stringify(batches));
 console.log(JSON.stringify({
-  backend, texts: texts.length, seconds, textsPerSecond: texts.length / seconds, coldTextsPerSecond: texts.length / coldSeconds, tokens: tokens.reduce((s, t) => s + t.length, 0),
+  model, backend, threads: process.env.TF_NUM_INTRAOP_THREADS ?? null, texts: texts.length, seconds, textsPerSecond: texts.length / seconds, coldTextsPerSecond: texts.length / coldSeconds, tokens: tokens.reduce((s, t) => s + t.length, 0),
   maxLen: em.maxLen, batchSize, initialWeights, embeddingsFile, batchesFile,
   design: { name: design.name, pooling: em.pooling.name, poolingOptions: em.pooling.options, attention: design.attention },
   peakRssMB: process.resourceUsage().maxRSS / 1024,

@@ -3,7 +3,9 @@
 // and this process's peak RSS. It
 // also writes the design's initial LoRA and head weights (the trainer draws the same ones from the
 // same seed) for the PyTorch peer to start from.
-// Usage: node --import tsx bench/tfjs-train.ts DESIGN STEPS SEED OUTDIR   → one JSON line on stdout
+// Usage: node --import tsx bench/tfjs-train.ts DESIGN STEPS SEED OUTDIR [MODEL TRIPLES MAXLEN]   → one JSON line on stdout
+// (default: stories260K with the quick profile's batch; the backend is PA_BACKEND's or the picker's,
+// its threads TF_NUM_INTRAOP_THREADS')
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../src/backend/index.ts';
@@ -14,12 +16,14 @@ import { buildEmbeddingModel, train } from '../src/training/trainer.ts';
 import { saveTensors } from '../src/training/checkpoint.ts';
 import { benchTriples } from './batches.ts';
 
-const [designName, stepsArg, seedArg, outDir] = process.argv.slice(2);
+const [designName, stepsArg, seedArg, outDir, modelArg, triplesArg, maxLenArg] = process.argv.slice(2);
 if (!designName || !stepsArg || !seedArg || !outDir) throw new Error('usage: tfjs-train.ts DESIGN STEPS SEED OUTDIR');
 const backend = await initBackend({ quiet: true });
-const base = await loadModel('stories260K');
-// the quick profile, without checkpoints inside the measured steps
-const profile = { ...PROFILES.quick!, checkpointEvery: 1_000_000 };
+const model = modelArg ?? 'stories260K';
+const base = await loadModel(model);
+// the quick profile (batch and length as given), without checkpoints inside the measured steps
+const quick = PROFILES.quick!;
+const profile = { ...quick, model, batchSize: triplesArg ? Number(triplesArg) : quick.batchSize, maxLen: maxLenArg ? Number(maxLenArg) : quick.maxLen, checkpointEvery: 1_000_000 };
 const design = designByName(designName);
 const seed = Number(seedArg);
 const steps = Number(stepsArg);
@@ -41,7 +45,7 @@ if (marks.length !== steps + 1) throw new Error(`tfjs-train: ${marks.length - 1}
 const stepSeconds = marks.slice(1).map((m, i) => m.wall - marks[i]!.wall);
 const stepCpuSeconds = marks.slice(1).map((m, i) => m.cpu - marks[i]!.cpu);
 console.log(JSON.stringify({
-  design: design.name, backend, stepSeconds, stepCpuSeconds, losses: rows.map((r) => r.loss), initialWeights,
+  design: design.name, model, backend, threads: process.env.TF_NUM_INTRAOP_THREADS ?? null, stepSeconds, stepCpuSeconds, losses: rows.map((r) => r.loss), initialWeights,
   pooling: { name: init.pooling.name, options: init.pooling.options }, attention: design.attention,
   peakRssMB: process.resourceUsage().maxRSS / 1024,
 }));
