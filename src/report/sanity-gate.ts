@@ -46,9 +46,9 @@ export function sanityGate(stats: Stats): SanityGate {
 
 /** The gate as Markdown sentences for the top of REPORT.md. */
 export function sanityGateMarkdown(g: SanityGate): string {
-  const row = (c: GateComparison) => `${c.base}: mean over ${c.categories.length} categories ${c.m1.toFixed(4)} vs ${c.other.toFixed(4)}, higher in ${c.wins.length} of ${c.categories.length}${c.wins.length ? ` (${c.wins.join(', ')})` : ''}`;
+  const row = (c: GateComparison) => `${c.base} (mean over ${c.categories.length} categories ${c.m1.toFixed(4)} vs ${c.other.toFixed(4)}, higher in ${c.wins.length} of ${c.categories.length}${c.wins.length ? `: ${c.wins.join(', ')}` : ''})`;
   if (g.passed === null) return `**Sanity gate: not checked** — the zero-shot base row${g.missing.length > 1 ? 's' : ''} ${g.missing.join(', ')} ${g.missing.length > 1 ? 'were' : 'was'} not evaluated, so it is unknown whether fine-tuning helped at all.`;
   const beaten = g.comparisons.filter((c) => c.beats), notBeaten = g.comparisons.filter((c) => !c.beats);
-  if (g.passed) return `**Sanity gate: passed** — fine-tuned ${g.design} beats the zero-shot base rows: ${beaten.map(row).join('; ')}.`;
-  return `**Sanity gate: failed** — fine-tuned ${g.design} does not beat ${notBeaten.map(row).join('; ')}${beaten.length ? `; it does beat ${beaten.map(row).join('; ')}` : ''}. Fine-tuning made the baseline worse than an untrained base row, so the design comparisons below compare insufficiently trained models and are **not meaningful** as evidence about the designs.`;
+  if (g.passed) return `**Sanity gate: passed** — fine-tuned ${g.design} beats the zero-shot base rows ${beaten.map(row).join(' and ')}.`;
+  return `**Sanity gate: failed** — fine-tuned ${g.design} does not beat ${notBeaten.map(row).join(' nor ')}${beaten.length ? `; it does beat ${beaten.map(row).join(' and ')}` : ''}. Fine-tuning made the baseline worse than an untrained base row, so the design comparisons below compare insufficiently trained models and are **not meaningful** as evidence about the designs.`;
 }
