@@ -17,7 +17,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { DataFormatError, decodeUtf8, splitLines } from '../../data/text.ts';
 import { distractorCount, spread } from './sampling.ts';
 import { registerTask } from './index.ts';
-import { MAIN_SCORE, type DataByCategory, type LoadOptions, type Task, type TaskCategory } from './types.ts';
+import { MAIN_SCORE, type DataByCategory, type LoadOptions, type Task, type TaskCategory, type TaskOf } from './types.ts';
 
 type Files<C extends TaskCategory> =
   C extends 'Retrieval' ? { corpus: string; queries: string; qrels: string }
@@ -94,7 +94,7 @@ function uniqueIds(r: Read, ids: string[]): void {
 }
 
 /** The Task a spec describes; its data is read (and hashed) on every load. */
-export function customTask(spec: CustomTaskSpec): Task {
+export function customTask<S extends CustomTaskSpec>(spec: S): TaskOf<S['category']> {
   const category = spec.category;
   if (!(category in ROLES)) throw new Error(`custom task '${spec.name}': category ${JSON.stringify(category)} is not one of ${Object.keys(ROLES).join(', ')}`);
   const files = spec.files as Record<string, unknown>;
@@ -176,10 +176,10 @@ export function customTask(spec: CustomTaskSpec): Task {
     instruction: spec.instruction ?? '', instructed: category === 'Retrieval' || category === 'Reranking' ? 'queries' : 'all',
     license: spec.license ?? 'unspecified (user data)',
     load: load as (opts?: LoadOptions) => Promise<DataByCategory[typeof category]>,
-  } as Task;
+  } as Task as TaskOf<S['category']>;
 }
 
 /** customTask + registerTask: the task can then be named in --tasks / evaluateDesign. */
-export function registerCustomTask(spec: CustomTaskSpec): Task {
-  return registerTask(customTask(spec));
+export function registerCustomTask<S extends CustomTaskSpec>(spec: S): TaskOf<S['category']> {
+  return registerTask(customTask(spec) as Task) as TaskOf<S['category']>;
 }
