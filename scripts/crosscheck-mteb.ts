@@ -2,8 +2,9 @@
 // the project's .venv) task by task, beside our scores.
 //   npm run crosscheck:mteb -- --run DIR --design NAME [--out FILE]
 // For every task in DIR/results/<design>.json this rebuilds the task's items through our loaders (same
-// limit and instruction policy), takes every vector from the design's embedding cache (nothing is
-// encoded: a missing vector is an error) and re-runs our evaluator on them (it must give the stored
+// limit and instruction policy), takes every vector from the design's embedding cache (the run's,
+// or the shared one of zero-shot rows: src/eval/runner.ts cacheRoot; nothing is encoded: a missing
+// vector is an error) and re-runs our evaluator on them (it must give the stored
 // score). The items and vectors then go to scripts/crosscheck_mteb.py, which scores them with MTEB's
 // evaluator for the task type — under MTEB's own protocol, and, where the protocols differ only by a
 // random draw, also under ours (our draws handed over). Writes JSON: per task ours, mteb, |diff| and
