@@ -15,7 +15,9 @@ cd "$ROOT"
 export DEBIAN_FRONTEND=noninteractive
 t_start=$(date +%s)
 
-APT_PACKAGES=(chromium jupyter-nbconvert python3-nbclient jupyter-client)
+# python3-scipy (1.10): test/stats-wilcoxon.test.ts's reference, because src/stats/wilcoxon.ts follows
+# scipy 1.10 (the .venv's scipy 1.17 treats zeros and ties in exact mode differently)
+APT_PACKAGES=(chromium jupyter-nbconvert python3-nbclient jupyter-client python3-numpy python3-scipy)
 VENV="$ROOT/.venv"
 LOCKS=(python/requirements.txt python/requirements-nodeps.txt)
 

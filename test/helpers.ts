@@ -21,11 +21,15 @@ export async function stories260K(): Promise<LoadedModel> {
  *  sentence-transformers, mteb and the other PyPI references. */
 export const VENV_PYTHON = join(projectRoot, '.venv', 'bin', 'python');
 
+/** Debian's Python with python3-scipy 1.10: the reference of src/stats/wilcoxon.ts, which follows scipy
+ *  1.10's code (scipy ≥ 1.13 treats zeros and ties exactly and returns (0, 1) for all-zero data). */
+export const DEBIAN_PYTHON = '/usr/bin/python3';
+
 /** Run the project's Python (VENV_PYTHON: scipy, scikit-learn, statsmodels, numpy, torch) on `code`,
  *  passing `input` as JSON on stdin; returns parsed stdout JSON. */
-export function python<T = any>(code: string, input: unknown): T {
-  const r = spawnSync(VENV_PYTHON, ['-c', code], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 29 });
-  if (r.error) throw new Error(`python reference: cannot run ${VENV_PYTHON} (${r.error.message}): run 'bash scripts/setup.sh'`);
+export function python<T = any>(code: string, input: unknown, interpreter = VENV_PYTHON): T {
+  const r = spawnSync(interpreter, ['-c', code], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 29 });
+  if (r.error) throw new Error(`python reference: cannot run ${interpreter} (${r.error.message}): run 'bash scripts/setup.sh'`);
   if (r.status !== 0) throw new Error(`python failed (${r.status}): ${r.stderr}`);
   return JSON.parse(r.stdout) as T;
 }

@@ -1,4 +1,4 @@
-// Wilcoxon signed-rank test against scipy (the project's .venv, python/requirements.txt) on a generated grid:
+// Wilcoxon signed-rank test against scipy 1.10 (Debian's python3-scipy, DEBIAN_PYTHON) on a generated grid:
 // sizes 1..40 (+ 50, 51, 60 around the exact/approx switch), data without ties, with ties, with
 // zeros, with both, one- and two-sample, in every mode: 3 alternatives × 3 zero methods ×
 // 3 methods × correction on/off. One Python process runs the whole grid.
@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import stdlibWilcoxon from '@stdlib/stats-wilcoxon';
 import { wilcoxon, signedRankPmf, ALTERNATIVES, ZERO_METHODS, WILCOXON_METHODS, type WilcoxonOptions } from '../src/stats/wilcoxon.ts';
 import { createRng } from '../src/stats/random.ts';
-import { python } from './helpers.ts';
+import { DEBIAN_PYTHON, python } from './helpers.ts';
 
 
 interface Case { x: number[]; y: number[] | null; opts: Required<WilcoxonOptions> }
@@ -64,8 +64,8 @@ function close(a: number, b: number, rel = 1e-9): boolean {
   return Math.abs(a - b) <= rel * Math.abs(b) + 1e-14;
 }
 
-test(`wilcoxon matches scipy on ${cases.length} cases (all modes)`, () => {
-  const refs = python<Ref[]>(PY, cases);
+test(`wilcoxon matches scipy 1.10 on ${cases.length} cases (all modes)`, () => {
+  const refs = python<Ref[]>(PY, cases, DEBIAN_PYTHON);
   assert.equal(refs.length, cases.length);
   let compared = 0, errors = 0;
   cases.forEach((c, i) => {
