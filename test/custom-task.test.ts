@@ -146,6 +146,11 @@ test('CLI: --task-module registers the tasks in every worker process', () => {
     assert.deepEqual(Object.keys(res.tasks), ['HouseholdReranking']);
     assert.equal(res.tasks.HouseholdReranking!.sha256![join(dataDir, 'reranking.jsonl')], sha256sum(join(dataDir, 'reranking.jsonl')));
   }
+  // the same list from the environment, as a notebook cell sets it before nb.ensureEvaluated
+  const viaEnv = spawnSync('npm', ['run', '-s', 'cli', '--', 'eval', '--run', join(tmp, 'cli-env'), '--designs', 'base-eos', '--tasks', 'HouseholdRetrieval', '--limit', '2'],
+    { encoding: 'utf8', cwd: root, env: { ...process.env, PA_TASK_MODULES: 'docs/examples/custom-task.ts' } });
+  assert.equal(viaEnv.status, 0, viaEnv.stderr);
+  assert.match(viaEnv.stderr, /\[eval base-eos\] HouseholdRetrieval 2 queries, \d+ documents … ndcg_at_10/);
   const missing = spawnSync('npm', ['run', '-s', 'cli', '--', 'eval', '--run', dir, '--task-module', 'nope.ts'], { encoding: 'utf8', cwd: root });
   assert.equal(missing.status, 2);
   assert.match(missing.stderr, /--task-module nope\.ts: no such file/);

@@ -28,7 +28,7 @@ export async function run(argv: string[]): Promise<number> {
     run: { help: 'run folder: reads <design>/final/, writes results/ and cache/' },
     designs: { default: 'all', help: 'all (m1…m6) or a list of m1…m6, base-mean, base-eos, use-lite, minilm' },
     tasks: { default: 'all', help: 'all, categories (sts, classification, …) or dataset names (the paper\'s; user tasks by name)' },
-    'task-module': { help: 'comma-separated .ts/.js files that register user tasks (src/eval/tasks/custom.ts), imported first' },
+    'task-module': { help: 'comma-separated .ts/.js files that register user tasks (src/eval/tasks/custom.ts), imported first (default: $PA_TASK_MODULES)' },
     limit: { help: "items per task, or 'all' (default: the profile's evalLimit)" },
     profile: { default: 'quick', help: 'smoke | quick | paper: default limit, batch size, base model and max length' },
     jobs: { default: '2', help: 'designs evaluated side by side' },
@@ -42,7 +42,8 @@ export async function run(argv: string[]): Promise<number> {
   if (args.positionals.length) throw new UsageError(`${cmd}: unexpected argument '${args.positionals[0]}'`);
   const runDir = required(args, 'run', cmd);
   let designs: string[], tasks: ReturnType<typeof resolveTasks>;
-  const taskModules = (args.options['task-module'] ?? '').split(',').map((m) => m.trim()).filter((m) => m !== '');
+  // PA_TASK_MODULES: the same list from the environment (a notebook cell sets it before ensureEvaluated)
+  const taskModules = (args.options['task-module'] ?? process.env.PA_TASK_MODULES ?? '').split(',').map((m) => m.trim()).filter((m) => m !== '');
   for (const m of taskModules) {
     if (!existsSync(m)) throw new UsageError(`${cmd}: --task-module ${m}: no such file`);
     await import(pathToFileURL(resolve(m)).href); // registers its tasks in this process (children import it too)
