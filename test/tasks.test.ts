@@ -382,8 +382,12 @@ test('limit: evenly spaced, deterministic, capped; stratified split keeps class 
   assert.equal(a.pairs.length, 50);
   assert.deepEqual(a, b);
   assert.equal(new Set(a.pairs.map((p) => p.id.split(':')[0])).size, 5, 'every STS12 set is represented');
+  // a limited retrieval task keeps whole queries (every document they judge) within 2 × limit texts,
+  // and at least one query even when its judged documents alone exceed that (Cranfield's first does)
   const c = await load('Cranfield', 'Retrieval', 10);
-  assert.equal(c.queries.length, 10);
+  assert.ok(c.queries.length === 1 || c.queries.length + c.corpus.length <= 20, `${c.queries.length} queries, ${c.corpus.length} documents`);
+  const c40 = await load('Cranfield', 'Retrieval', 40);
+  assert.ok(c40.queries.length > 1 && c40.queries.length + c40.corpus.length <= 80, `${c40.queries.length} queries, ${c40.corpus.length} documents`);
   const ids = new Set(c.corpus.map((d) => d.id));
   for (const m of c.qrels.values()) for (const d of m.keys()) assert.ok(ids.has(d));
   const mr = await load('MR', 'Classification', 20);
