@@ -144,6 +144,43 @@ test('builders check shapes and ranges, naming the offending item', () => {
   assert.deepEqual(ds.data.map((t) => [t.name, (t as unknown as { x: string[] }).x, (t as unknown as { y: unknown[] }).y]), [['m1', ['A', 'B', 'C'], [1, 2, null]], ['m2', ['A', 'B', 'C'], [null, 3, 4]]]);
 });
 
+test('exportFigures at a stated DPI writes it into the PNG, and PDF as one vector page of the figure\'s size', async () => {
+  requireChromium();
+  const dir = mkdtempSync(join(tmpdir(), 'pa-fig-dpi-'));
+  try {
+    const files = await exportFigures([{ name: 'loss', figure: loss }], dir, { formats: ['png', 'pdf'], dpi: 300 });
+    assert.deepEqual(files, ['loss.png', 'loss.pdf'].map((f) => join(dir, f)));
+    assert.deepEqual(pngSize(readFileSync(join(dir, 'loss.png'))), { width: 800 * 300 / 96, height: 480 * 300 / 96 });
+    // Python reads the chunks (zlib's CRC, its own parser) and the PDF's page box
+    const code = `
+import json, re, struct, sys, zlib
+png, pdf = json.load(sys.stdin)
+b = open(png, 'rb').read()
+chunks, i = {}, 8
+while i < len(b):
+    n, = struct.unpack('>I', b[i:i+4]); t = b[i+4:i+8]; d = b[i+8:i+8+n]; c, = struct.unpack('>I', b[i+8+n:i+12+n])
+    assert zlib.crc32(t + d) == c, t
+    chunks[t.decode()] = d; i += 12 + n
+x, y, unit = struct.unpack('>IIB', chunks['pHYs'])
+p = open(pdf, 'rb').read()
+boxes = re.findall(rb'/MediaBox \\[([^\\]]*)\\]', p)
+print(json.dumps({'dpi': x * 0.0254, 'square': x == y, 'unit': unit, 'head': p[:5].decode(),
+  'pages': len(re.findall(rb'/Type\\s*/Page\\b', p)), 'images': len(re.findall(rb'/Subtype\\s*/Image', p)),
+  'box': [float(v) for v in boxes[0].split()] if boxes else None}))`;
+    const r = spawnSync(VENV_PYTHON, ['-c', code], { input: JSON.stringify(files), encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const got = JSON.parse(r.stdout) as { dpi: number; square: boolean; unit: number; head: string; pages: number; images: number; box: number[] | null };
+    assert.ok(Math.abs(got.dpi - 300) < 0.01 && got.square && got.unit === 1, `pHYs ${JSON.stringify(got)}`);
+    assert.equal(got.head, '%PDF-');
+    assert.equal(got.pages, 1, 'one page');
+    assert.equal(got.images, 0, 'no bitmap: the PDF is vector');
+    // page box in points (72 per inch) = the figure's CSS pixels (96 per inch)
+    assert.ok(got.box && Math.abs(got.box[2]! - got.box[0]! - 800 * 72 / 96) < 1 && Math.abs(got.box[3]! - got.box[1]! - 480 * 72 / 96) < 1, `MediaBox ${got.box}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('exportFigures refuses bad names and reports a missing Chromium with the apt package', async () => {
   await assert.rejects(exportFigures([{ name: '../x', figure: loss }], tmpdir()), /not a plain file name/);
   await assert.rejects(exportFigures([{ name: 'a', figure: loss }, { name: 'a', figure: heat }], tmpdir()), /used twice/);

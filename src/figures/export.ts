@@ -1,8 +1,9 @@
-// Figure export to PNG and SVG: Plotly's own renderer (`Plotly.toImage`) in headless Chromium,
-// driven by playwright-core. One browser per call (starting Chromium costs seconds, a figure tens
+// Figure export to PNG, SVG and PDF: Plotly's own renderer (`Plotly.toImage`) in headless Chromium,
+// driven by playwright-core; PDF is Chromium printing Plotly's SVG, so it stays vector. One browser per call (starting Chromium costs seconds, a figure tens
 // of milliseconds), a fresh throw-away profile, plotly.js from node_modules (never a CDN), and every
 // file written atomically so an interrupted export never leaves half an image.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,7 +14,10 @@ import type { Figure } from './figure.ts';
 
 const require = createRequire(import.meta.url);
 
-export type ImageFormat = 'png' | 'svg';
+export type ImageFormat = 'png' | 'svg' | 'pdf';
+
+/** CSS pixels per inch: a figure's width/height are CSS pixels, so a PNG at `dpi` has scale dpi / 96. */
+export const CSS_PX_PER_INCH = 96;
 
 export interface ExportOptions {
   /** default ['png', 'svg'] */
@@ -21,7 +25,10 @@ export interface ExportOptions {
   /** pixels; default: the figure's layout.width/height, else 800 × 480 */
   width?: number;
   height?: number;
-  /** PNG pixel density (2 = print quality); default 2 */
+  /** PNG resolution in dots per inch of the figure's size in CSS pixels (written into the PNG's pHYs
+   *  chunk); default 192 (scale 2). Overrides `scale`. */
+  dpi?: number;
+  /** PNG pixel density (2 = 192 dpi); default 2 */
   scale?: number;
   /** Chromium binary; default env PA_CHROMIUM, else /usr/bin/chromium (Debian's `chromium`) */
   executablePath?: string;
@@ -56,7 +63,23 @@ const TO_IMAGE = `async ({ figure, format, width, height, scale }) => {
   return url;
 }`;
 
-function decodeDataUrl(url: string, format: ImageFormat, name: string): Buffer {
+/** `png` with a pHYs chunk (pixels per metre, both axes) right after IHDR, so viewers and journals
+ *  read the intended print size. */
+export function withPngDpi(png: Buffer, dpi: number): Buffer {
+  const IHDR_END = 8 + 25; // signature, then IHDR: length 4 + type 4 + data 13 + crc 4
+  if (png.subarray(12, 16).toString('latin1') !== 'IHDR') throw new Error('not a PNG (no IHDR chunk first)');
+  const ppm = Math.round(dpi / 0.0254);
+  const chunk = Buffer.alloc(4 + 4 + 9 + 4);
+  chunk.writeUInt32BE(9, 0);
+  chunk.write('pHYs', 4, 'latin1');
+  chunk.writeUInt32BE(ppm, 8);
+  chunk.writeUInt32BE(ppm, 12);
+  chunk.writeUInt8(1, 16); // unit: metre
+  chunk.writeUInt32BE(crc32(chunk.subarray(4, 17)), 17);
+  return Buffer.concat([png.subarray(0, IHDR_END), chunk, png.subarray(IHDR_END)]);
+}
+
+function decodeDataUrl(url: string, format: 'png' | 'svg', name: string): Buffer {
   const comma = url.indexOf(',');
   const head = url.slice(0, comma);
   if (comma < 0 || !head.startsWith(`data:image/${format === 'svg' ? 'svg+xml' : 'png'}`)) {
@@ -67,8 +90,8 @@ function decodeDataUrl(url: string, format: ImageFormat, name: string): Buffer {
 }
 
 /**
- * Render each figure to `<outDir>/<name>.png` and `.svg` (or `formats`). Returns the written paths,
- * in figure order then format order. Names must be plain file names.
+ * Render each figure to `<outDir>/<name>.png` and `.svg` (or `formats`, which may add `pdf`). Returns
+ * the written paths, in figure order then format order. Names must be plain file names.
  */
 export async function exportFigures(figs: { name: string; figure: Figure }[], outDir: string, opts: ExportOptions = {}): Promise<string[]> {
   const formats = opts.formats ?? ['png', 'svg'];
@@ -87,6 +110,8 @@ export async function exportFigures(figs: { name: string; figure: Figure }[], ou
   const written: string[] = [];
   try {
     const page = context.pages()[0] ?? (await context.newPage());
+    const dpi = opts.dpi ?? CSS_PX_PER_INCH * (opts.scale ?? 2);
+    if (!(dpi > 0 && dpi <= 2400)) throw new Error(`dpi must be in (0, 2400], got ${dpi}`);
     // A file:// page with a <script src>: Chromium streams and compiles the 4.8 MB library off the
     // main thread, 35–50% faster than injecting it as inline text.
     const html = join(profile, 'export.html');
@@ -97,15 +122,18 @@ export async function exportFigures(figs: { name: string; figure: Figure }[], ou
       const width = opts.width ?? figure.layout.width ?? 800;
       const height = opts.height ?? figure.layout.height ?? 480;
       for (const format of formats) {
-        const args = { figure, format, width, height, scale: format === 'png' ? (opts.scale ?? 2) : 1 };
+        const plotlyFormat = format === 'png' ? 'png' : 'svg';
+        const args = { figure, format: plotlyFormat, width, height, scale: format === 'png' ? dpi / CSS_PX_PER_INCH : 1 };
         let url: string;
         try {
           url = await page.evaluate(`(${TO_IMAGE})(${JSON.stringify(args)})`) as string;
         } catch (err) {
           throw new Error(`figure ${name}: Plotly.toImage (${format}) failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
         }
+        const image = decodeDataUrl(url, plotlyFormat, name);
+        const bytes = format === 'png' ? withPngDpi(image, dpi) : format === 'svg' ? image : await printPdf(context, image, width, height);
         const file = join(dir, `${name}.${format}`);
-        writeFileAtomic(file, decodeDataUrl(url, format, name));
+        writeFileAtomic(file, bytes);
         written.push(file);
       }
     }
@@ -114,4 +142,15 @@ export async function exportFigures(figs: { name: string; figure: Figure }[], ou
     rmSync(profile, { recursive: true, force: true });
   }
   return written;
+}
+
+/** One page of exactly the figure's size, the SVG inline (so Chromium prints vectors, not a bitmap). */
+async function printPdf(context: import('playwright-core').BrowserContext, svg: Buffer, width: number, height: number): Promise<Buffer> {
+  const page = await context.newPage();
+  try {
+    await page.setContent(`<!doctype html><html><head><style>@page{margin:0}html,body{margin:0;padding:0}svg{display:block}</style></head><body>${svg.toString('utf8')}</body></html>`);
+    return await page.pdf({ width: `${width}px`, height: `${height}px`, printBackground: true, pageRanges: '1' });
+  } finally {
+    await page.close();
+  }
 }

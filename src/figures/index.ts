@@ -8,4 +8,4 @@ export { datasetScoresFigure, type DatasetScores } from './dataset-scores.ts';
 export { layerSpearmanFigure, type LayerSeries } from './layer-spearman.ts';
 export { layerNormsFigure, type LayerWeights } from './layer-norms.ts';
 export { readLossJsonl, readLossCurves, trainedDesignsIn } from './inputs.ts';
-export { exportFigures, chromiumPath, plotlyJsPath, CHROMIUM_ARGS, type ExportOptions, type ImageFormat } from './export.ts';
+export { exportFigures, chromiumPath, plotlyJsPath, withPngDpi, CHROMIUM_ARGS, CSS_PX_PER_INCH, type ExportOptions, type ImageFormat } from './export.ts';

@@ -8,6 +8,7 @@ import {
   layerSpearmanFigure, lossCurvesFigure, readLossCurves, type CategoryScores, type DatasetScores,
   type DifferenceTable, type Figure, type LayerSeries, type LayerWeights,
 } from './index.ts';
+import type { ImageFormat } from './export.ts';
 import type { Stats } from '../report/analysis.ts';
 import { studentTCdf } from '../stats/special.ts';
 import { writeJsonAtomic } from '../training/checkpoint.ts';
@@ -106,7 +107,7 @@ async function layerAnalysis(seedDir: string, limit: number): Promise<{ spearman
   return { spearman, norms };
 }
 
-export async function writeReportFigures(runDir: string, opts: { layerPairs?: number } = {}): Promise<string[]> {
+export async function writeReportFigures(runDir: string, opts: { layerPairs?: number; formats?: ImageFormat[]; dpi?: number } = {}): Promise<string[]> {
   const statsFile = join(runDir, 'stats.json');
   if (!existsSync(statsFile)) throw new Error(`${statsFile} does not exist: run 'compare --run ${runDir}' first`);
   const stats = JSON.parse(readFileSync(statsFile, 'utf8')) as Stats;
@@ -128,7 +129,7 @@ export async function writeReportFigures(runDir: string, opts: { layerPairs?: nu
     ...data.layerNorms.map((w) => ({ name: `layer-embedding-norms-${w.design}`, figure: layerNormsFigure(w) })),
   ];
   const dir = join(runDir, 'figures');
-  const written = await exportFigures(figs, dir);
+  const written = await exportFigures(figs, dir, { formats: opts.formats, dpi: opts.dpi });
   writeJsonAtomic(join(dir, 'data.json'), data);
   return written;
 }

@@ -201,7 +201,8 @@ async function shutdownKernel(): Promise<void> {
   await page.evaluate(() => (window as any).jupyterapp.shell.currentWidget.sessionContext.shutdown());
 }
 
-/** 06 exports every figure as PNG and SVG: each file is read back as an image by the browser. */
+/** 06 exports every figure as PNG and SVG: each file is read back as an image by the browser; the
+ *  report figures (no NN- prefix) also as PDF, one page each. */
 async function readBackExports(): Promise<void> {
   const dir = join(RUN, 'figures');
   const pngs = readdirSync(dir).filter((f) => f.endsWith('.png'));
@@ -219,6 +220,9 @@ async function readBackExports(): Promise<void> {
       }, url);
       assert.ok(size.w >= 300 && size.h >= 200, `${f} reads back as a ${size.w}×${size.h} image`);
     }
+    if (/^\d\d-/.test(png)) continue; // drawn by another notebook's cell, PNG and SVG only
+    const pdf = readFileSync(join(dir, png.replace(/\.png$/, '.pdf')));
+    assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-', `${png.replace(/\.png$/, '.pdf')} is a PDF`);
   }
 }
 
