@@ -8,6 +8,8 @@
 #                     step), the main file of each tfjs package (+ the wasm binaries), their small
 #                     dependencies, webgpu with only dist/linux-x64, tfjs-backend-webgpu's main file
 #     mirror/         the data files the check reads, byte-identical, verified on use by the data layer
+#     meta/           SmolLM2-135M's GGUF metadata alone (tokenizer, architecture; ~2 MB, no weights) for
+#                     `--model smollm2-135m`, which runs that architecture with seeded random weights
 #     debs/           the Debian Vulkan loader and glvnd packages (amd64, `apt-get download`)
 #     run.sh          unpacks the .debs, points Vulkan at the driver, runs the check into $OUT
 # Usage: scripts/pack-gpu-check.sh [OUT_DIR]
@@ -27,7 +29,7 @@ LIMIT_MB=60
 
 stage=$out/stage
 pkg=$stage/gpu-check
-rm -rf "$stage" && mkdir -p "$pkg/app/node_modules" "$pkg/mirror" "$pkg/debs" "$stage/npm"
+rm -rf "$stage" && mkdir -p "$pkg/app/node_modules" "$pkg/mirror" "$pkg/meta" "$pkg/debs" "$stage/npm"
 nm=$pkg/app/node_modules
 log() { echo "[pack] $*" >&2; }
 
@@ -57,7 +59,11 @@ main_only() {
   for f in "$@"; do cp "node_modules/$p/$f" "$nm/$p/$f"; done
 }
 
+log "SmolLM2-135M metadata (from the verified GGUF; its sha256 goes with it)"
+node --import tsx scripts/gpu-check.ts --write-meta "$pkg/meta"
+
 log "node_modules: tsx + esbuild, tfjs, small dependencies"
+whole @huggingface/tokenizers # SmolLM2's tokenizer (--model smollm2-135m)
 whole tsx
 mkdir -p "$nm/esbuild" && cp -r node_modules/esbuild/{package.json,lib} "$nm/esbuild/" # its bin/ copies the binary below
 whole @esbuild/linux-x64
@@ -81,7 +87,8 @@ log "Debian packages: ${DEBS[*]}"
 cat >"$pkg/run.sh" <<'EOF'
 #!/usr/bin/env bash
 # The GPU check on a machine without Node or network:
-#   tar -xJf gpu-check.tar.xz && gpu-check/run.sh [gpu-check options, e.g. --quick or --backend wasm]
+#   tar -xJf gpu-check.tar.xz && gpu-check/run.sh [gpu-check options, e.g. --quick, --backend wasm
+#   or --model smollm2-135m]
 # Writes gpu-check.json and run.log to $OUT (default ./gpu-check-out).
 # GPU_CHECK_LIBS: auto (default) | system (dpkg -x the carried .debs into /, as the device README
 # does) | private (into this folder, found through LD_LIBRARY_PATH) | none.
@@ -119,7 +126,7 @@ cache=$(mktemp -d)
 export PA_DATA_MIRROR=$here/mirror PA_CACHE_DIR=$cache
 cd "$here/app"
 set +e -o pipefail
-"$here/node" --import tsx scripts/gpu-check.ts --out "$out" "$@" 2>&1 | tee -a "$out/run.log"
+"$here/node" --import tsx scripts/gpu-check.ts --out "$out" --meta "$here/meta" "$@" 2>&1 | tee -a "$out/run.log"
 code=${PIPESTATUS[0]}
 rm -rf "$cache"
 exit "$code"
