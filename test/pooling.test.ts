@@ -8,7 +8,8 @@ import type { DecoderConfig } from '../src/model/config.ts';
 import { mulberry32 } from '../src/util/random.ts';
 import { assertHeadCheckpointCurrent } from '../src/pooling/head-checkpoint.ts';
 
-await initBackend({ force: 'cpu', quiet: true }); // cpu: the plain JS reference kernels
+// cpu: the plain JS reference kernels, unless PA_BACKEND asks for another (CI runs it on tfjs-node too)
+await initBackend({ force: (process.env.PA_BACKEND as 'cpu' | undefined) || 'cpu', quiet: true });
 
 const cfg: DecoderConfig = {
   architecture: 'llama', dim: 8, hiddenDim: 16, nLayers: 3, nHeads: 2, nKvHeads: 1, headDim: 4, vocabSize: 10,
