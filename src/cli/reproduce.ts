@@ -21,7 +21,7 @@ const log = (s: string) => process.stderr.write(s + '\n');
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
     profile: { default: 'quick' }, seeds: { default: '1' }, out: {}, jobs: { default: '2' },
-    references: { default: 'base-mean,base-eos,use-lite' },
+    references: { default: 'base-mean,base-eos,use-lite,minilm' },
     model: { help: 'base model: a known name (e.g. smollm2-135m) or a GGUF / Hugging Face / llama2.c path (default: the profile\'s; paper has none)' },
   }, 'reproduce');
   const profile = profileByName(args.options.profile!);

@@ -17,7 +17,7 @@ import { writeFileAtomic } from '../io/atomic.ts';
 export const seedDir = (runDir: string, seed: number): string => join(runDir, `seed-${seed}`);
 
 /** Reference rows evaluated once (first seed), as `npm run reproduce` does. */
-export const REFERENCE_ROWS = ['base-mean', 'base-eos', 'use-lite'] as const;
+export const REFERENCE_ROWS = ['base-mean', 'base-eos', 'use-lite', 'minilm'] as const;
 
 export interface ProfileLike { name: string; steps: number; evalLimit?: number }
 
@@ -175,7 +175,7 @@ export function evalState(dir: string, design: string, profile: ProfileLike, tas
 
 /**
  * Evaluate the designs whose results are not complete (see evalState). `references` (base-mean,
- * base-eos, use-lite) are evaluated in the first seed only. `tasks`: the eval command's --tasks
+ * base-eos, use-lite, minilm) are evaluated in the first seed only. `tasks`: the eval command's --tasks
  * (default all); `taskNames`: the dataset names it stands for (to check completeness).
  */
 export async function ensureEvaluated(designs: readonly string[], references: readonly string[], taskNames: readonly string[], o: StageOptions & { tasks?: string }): Promise<StageRow[]> {
