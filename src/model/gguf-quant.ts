@@ -2,6 +2,7 @@
 // A quantised tensor is a run of fixed-size blocks; each block holds `blockSize` values as small
 // integers with one or two float16 scales. Arithmetic is rounded to float32 at every step
 // (Math.fround), in ggml's order, so the results equal ggml's and gguf-py's bit for bit.
+import { halfBitsToFloatBits } from './float16.ts';
 
 export interface GgmlType {
   name: string;
@@ -77,20 +78,6 @@ const F16: Float32Array = (() => {
   for (let h = 0; h < 65536; h++) bits[h] = halfBitsToFloatBits(h);
   return table;
 })();
-
-function halfBitsToFloatBits(h: number): number {
-  const sign = (h & 0x8000) << 16;
-  const exp = (h >> 10) & 0x1f;
-  let frac = h & 0x3ff;
-  if (exp === 0x1f) return (sign | 0x7f800000 | (frac << 13)) >>> 0;
-  if (exp === 0) {
-    if (frac === 0) return sign >>> 0;
-    let e = 113; // subnormal half: normalise; float32 holds it exactly
-    while ((frac & 0x400) === 0) { frac <<= 1; e--; }
-    return (sign | (e << 23) | ((frac & 0x3ff) << 13)) >>> 0;
-  }
-  return (sign | ((exp + 112) << 23) | (frac << 13)) >>> 0;
-}
 
 /** The float16 at byte `at` (little-endian) as a number. */
 function half(src: Uint8Array, at: number): number {

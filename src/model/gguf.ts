@@ -8,7 +8,8 @@
 // Every number in the file is untrusted: each length, count and offset is checked against the bytes
 // that remain before anything is allocated or read, so a crafted or truncated file ends in an Error
 // naming the file (and the key or tensor), never in a RangeError or an allocation larger than the file.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
+import { readAt } from '../io/read-at.ts';
 import { GGML_TYPES, convertibleTypeNames, dequantize, type GgmlType } from './gguf-quant.ts';
 
 export const GGUF_MAGIC = 0x46554747; // "GGUF" read as a little-endian u32
@@ -395,21 +396,7 @@ function fdSource(fd: number, path: string): ByteSource {
   }
   return {
     size,
-    read(position: number, length: number): Uint8Array {
-      const buf = new Uint8Array(length);
-      let done = 0;
-      while (done < length) {
-        let n: number;
-        try {
-          n = readSync(fd, buf, done, Math.min(length - done, 1 << 30), position + done);
-        } catch (err) {
-          throw new Error(`${path}: read failed at byte ${position + done}: ${message(err)}`);
-        }
-        if (n === 0) throw new Error(`${path}: file ended at byte ${position + done} (changed while reading?)`);
-        done += n;
-      }
-      return buf;
-    },
+    read: (position: number, length: number): Uint8Array => readAt(fd, position, length, path),
   };
 }
 

@@ -6,10 +6,12 @@
 // allocated, so a crafted file ends in an Error naming the file, never in a RangeError from a
 // typed-array constructor or an allocation larger than the file. Like HF's reader we require the
 // tensors to tile the buffer exactly (no overlap, no gap, no trailing bytes).
-import { closeSync, fstatSync, openSync, readSync, realpathSync, statSync, existsSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, realpathSync, statSync, existsSync, readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep, win32 } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.ts';
+import { readAt } from '../io/read-at.ts';
+import { halfBitsToFloatBits } from './float16.ts';
 
 export interface TensorInfo {
   dtype: string;
@@ -127,22 +129,6 @@ function withFile<T>(path: string, body: (fd: number, size: number) => T): T {
   } finally {
     closeSync(fd);
   }
-}
-
-function readAt(fd: number, position: number, length: number, path: string): Uint8Array {
-  const buf = new Uint8Array(length);
-  let done = 0;
-  while (done < length) {
-    let n: number;
-    try {
-      n = readSync(fd, buf, done, Math.min(length - done, 1 << 30), position + done);
-    } catch (err) {
-      throw new Error(`${path}: read failed at byte ${position + done}: ${message(err)}`);
-    }
-    if (n === 0) throw new Error(`${path}: file ended at byte ${position + done} (changed while reading?)`);
-    done += n;
-  }
-  return buf;
 }
 
 /** The 8-byte header length, checked against the file size before anything is allocated. */
@@ -351,20 +337,6 @@ function f16Table(): Uint32Array {
   return (F16_TABLE = table);
 }
 
-function halfBitsToFloatBits(h: number): number {
-  const sign = (h & 0x8000) << 16;
-  const exp = (h >> 10) & 0x1f;
-  let frac = h & 0x3ff;
-  if (exp === 0x1f) return (sign | 0x7f800000 | (frac << 13)) >>> 0;
-  if (exp === 0) {
-    if (frac === 0) return sign >>> 0;
-    // Subnormal half: normalise, float32 has the exponent range to hold it exactly.
-    let e = 113;
-    while ((frac & 0x400) === 0) { frac <<= 1; e--; }
-    return (sign | (e << 23) | ((frac & 0x3ff) << 13)) >>> 0;
-  }
-  return (sign | ((exp + 112) << 23) | (frac << 13)) >>> 0;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Writing
