@@ -7,8 +7,7 @@
 // tokenizer.json: Digits(individual) + ByteLevel); "gpt2"/"default" is the plain GPT-2 regex.
 import { Tokenizer as HfTokenizerImpl } from '@huggingface/tokenizers';
 import { metaBool, metaInt, metaIntArray, metaString, metaStringArray, type GgufHeader } from '../model/gguf.ts';
-import type { Tokenizer } from './tokenizer.ts';
-import { encodePrefix, prefixCutSafe } from './hf-prefix-cut.ts';
+import { HfTokenizer } from '../model/hf.ts';
 
 const TOKEN_TYPE_CONTROL = 3;
 const TOKEN_TYPE_USER_DEFINED = 4;
@@ -97,56 +96,24 @@ export function ggufTokenizerJson(h: GgufHeader): { json: Record<string, unknown
   return { json, addBos: metaBool(h, 'tokenizer.ggml.add_bos_token', false), maxTokenBytes };
 }
 
-/** Byte-level BPE from GGUF metadata through @huggingface/tokenizers. */
-export class GgufTokenizer implements Tokenizer {
-  readonly vocabSize: number;
-  readonly bosId: number;
-  readonly eosId: number;
-  readonly padId: number;
+/** Byte-level BPE from GGUF metadata through @huggingface/tokenizers: the tokenizer.json built above,
+ *  encoded and decoded exactly like a Hugging Face folder's (HfTokenizer, budgeted prefix included:
+ *  no GPT-2 regex chunk, digit split or added token spans its cut — checked on this tokenizer.json). */
+export class GgufTokenizer extends HfTokenizer {
   /** Whether the model's own tokenizer puts BOS before a text (tokenizer.ggml.add_bos_token; SmolLM2: no). */
   readonly addBos: boolean;
-  private readonly impl: HfTokenizerImpl;
-  /** Whether a budgeted encode may read a prefix only (hf-prefix-cut.ts). */
-  private readonly prefixCut: boolean;
 
   constructor(h: GgufHeader) {
     const { json, addBos } = ggufTokenizerJson(h);
-    this.prefixCut = prefixCutSafe(json);
-    this.impl = new HfTokenizerImpl(json, {});
-    this.vocabSize = metaStringArray(h, 'tokenizer.ggml.tokens').length;
+    const vocabSize = metaStringArray(h, 'tokenizer.ggml.tokens').length;
     const id = (key: string, fallback?: number) => {
       const v = metaInt(h, key, fallback);
-      if (v < 0 || v >= this.vocabSize) throw new Error(`${h.file}: ${key} ${v} is outside the vocabulary (0..${this.vocabSize - 1})`);
+      if (v < 0 || v >= vocabSize) throw new Error(`${h.file}: ${key} ${v} is outside the vocabulary (0..${vocabSize - 1})`);
       return v;
     };
-    this.bosId = id('tokenizer.ggml.bos_token_id');
-    this.eosId = id('tokenizer.ggml.eos_token_id');
-    this.padId = id('tokenizer.ggml.padding_token_id', this.eosId);
+    const bosId = id('tokenizer.ggml.bos_token_id');
+    const eosId = id('tokenizer.ggml.eos_token_id');
+    super(new HfTokenizerImpl(json, {}), vocabSize, bosId, eosId, id('tokenizer.ggml.padding_token_id', eosId), json);
     this.addBos = addBos;
-  }
-
-  /**
-   * With `maxTokens`, only a prefix of the text is tokenized: one ending where a non-space meets
-   * ' ', doubled until it yields maxTokens tokens (src/tokenizer/hf-prefix-cut.ts: no GPT-2 regex
-   * chunk, digit split or added token spans such a cut — checked on this tokenizer.json — so its
-   * tokens are exactly the whole text's first ones). The work is about twice what is kept, not a
-   * prefix of maxTokens × the longest token (162 bytes for SmolLM2: 0.6-1.1 s per 512-token text).
-   */
-  encode(text: string, opts: { bos?: boolean; eos?: boolean; maxTokens?: number } = {}): number[] {
-    const all = (s: string) => this.impl.encode(s, { add_special_tokens: false }).ids.map(Number);
-    const ids = this.prefixCut && opts.maxTokens !== undefined && Number.isFinite(opts.maxTokens)
-      ? encodePrefix(text, Math.max(1, opts.maxTokens), all, Math.max(64, 8 * opts.maxTokens))
-      : all(text);
-    return [...(opts.bos ? [this.bosId] : []), ...ids, ...(opts.eos ? [this.eosId] : [])];
-  }
-
-  decode(tokens: readonly number[]): string {
-    return this.impl.decode([...tokens], { skip_special_tokens: true });
-  }
-
-  tokenBytes(prev: number, token: number): Uint8Array {
-    // the difference of two decodes keeps multi-byte characters split across tokens intact
-    const before = prev >= 0 ? this.decode([prev]) : '';
-    return Buffer.from(this.decode(prev >= 0 ? [prev, token] : [token]).slice(before.length));
   }
 }
