@@ -172,3 +172,30 @@ test('defect 8: a data file replaced by a directory is named as such, not report
   const store = createDataStore({ ...storeOptionsFromEnv(), mirror, cacheDir: tmp(), upstream: 'http://127.0.0.1:9' });
   await assert.rejects(store.locate(rel), new RegExp(`${join(mirror, rel).replace(/[.]/g, '\\.')} is a directory where a data file belongs`));
 });
+
+test('defect 2: a holder killed but not yet reaped (a zombie) no longer holds the lock', { skip: !existsSync('/proc/self/stat') && 'needs /proc' }, async () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'pa-lock-zombie-')), 'train.lock');
+  // Python forks a child that takes the lock and is SIGKILLed; the parent does not reap it for a while
+  const take = `import { acquireLock } from ${JSON.stringify(new URL('../src/io/lock.ts', import.meta.url).pathname)}; acquireLock(${JSON.stringify(file)}, 'a test'); setInterval(() => {}, 1000);`;
+  const py = `
+import os, signal, sys, time
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], '--import', 'tsx', '--input-type=module', '-e', sys.argv[2]])
+while not os.path.exists(sys.argv[3]): time.sleep(0.05)
+time.sleep(0.3)
+os.kill(pid, signal.SIGKILL)
+print(pid, flush=True)
+time.sleep(10)
+`;
+  const parent = spawn('/usr/bin/python3', ['-c', py, process.execPath, take, file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const pid = await new Promise<number>((resolve) => parent.stdout!.once('data', (d) => resolve(Number(String(d).trim()))));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.match(readFileSync(`/proc/${pid}/stat`, 'utf8'), /\) Z /, 'the killed holder is a zombie');
+    const release = acquireLock(file, 'the second writer'); // taken over, not refused
+    release();
+  } finally {
+    parent.kill('SIGKILL');
+  }
+});
