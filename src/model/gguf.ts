@@ -320,12 +320,7 @@ export class GgufFile {
   private constructor(readonly header: GgufHeader, private readonly src: ByteSource, private readonly close_: () => void) {}
 
   static open(path: string): GgufFile {
-    let fd: number;
-    try {
-      fd = openSync(path, 'r');
-    } catch (err) {
-      throw new Error(`${path}: cannot open GGUF file: ${message(err)}`);
-    }
+    const fd = openGguf(path);
     try {
       const src = fdSource(fd, path);
       return new GgufFile(parseHeader(src, path), src, () => closeSync(fd));
@@ -371,13 +366,17 @@ export class GgufFile {
   close(): void { this.close_(); }
 }
 
-function withGguf<T>(path: string, body: (src: ByteSource) => T): T {
-  let fd: number;
+/** A read-only descriptor of `path`; an error that names the file when it cannot be opened. */
+function openGguf(path: string): number {
   try {
-    fd = openSync(path, 'r');
+    return openSync(path, 'r');
   } catch (err) {
     throw new Error(`${path}: cannot open GGUF file: ${message(err)}`);
   }
+}
+
+function withGguf<T>(path: string, body: (src: ByteSource) => T): T {
+  const fd = openGguf(path);
   try {
     return body(fdSource(fd, path));
   } finally {
