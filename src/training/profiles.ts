@@ -64,6 +64,15 @@ export const PROFILES: Record<string, Profile> = {
     lora: { rank: 8, alpha: 16, dropout: 0.1, targets: ALL }, head: {},
     triplesPerSource: 3000, trainingSources: DISJOINT_SOURCES, instructions: NO_INSTRUCTIONS, checkpointEvery: 25, evalLimit: 1000, encodeBatchSize: 64,
   },
+  smollm2: {
+    // SmolLM2-135M-Instruct (576 wide, 30 layers) on a 2-core CPU: every design trained and evaluated
+    // in one command within ~2 hours (tfjs-node). LoRA on every layer as the authors; the budget is
+    // set by the machine (see docs/results/smollm2-135m/REPORT.md for what it bought).
+    name: 'smollm2', model: 'smollm2-135m', steps: 60, batchSize: 8, gradAccum: 1, maxLen: 64,
+    lr: 2e-4, warmupSteps: 6, weightDecay: 0.01, clipNorm: 1, scale: 20, finetune: 'lora',
+    lora: { rank: 8, alpha: 16, dropout: 0.1, targets: ALL }, head: {},
+    triplesPerSource: 3000, trainingSources: DISJOINT_SOURCES, instructions: NO_INSTRUCTIONS, checkpointEvery: 10, evalLimit: 100, encodeBatchSize: 32,
+  },
   paper: {
     // Tang & Yang's run script (yixuantt/PoolingAndAttn README, HF Trainer defaults) as far as it
     // carries over: LoRA r16/α32/0.1 on q,k,v,o,gate,up,down, the head trained in full; lr 1e-5, 100
