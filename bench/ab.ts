@@ -16,7 +16,7 @@ import { forward as forwardBefore } from './baseline/decoder.ts';
 import type { EmbeddingModel } from '../src/embedding/embedder.ts';
 import type { TokenBatch } from '../src/model/batch.ts';
 import { trainerBatch } from './batches.ts';
-import { median } from './report.ts';
+import { median } from '../src/stats/descriptive.ts';
 
 await initBackend({ force: 'wasm', quiet: true });
 const base = await loadModel('stories260K');

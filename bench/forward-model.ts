@@ -8,6 +8,7 @@ import { loadModel } from '../src/model/load.ts';
 import { forward } from '../src/model/decoder.ts';
 import { padBatch } from '../src/model/batch.ts';
 import { mulberry32 } from '../src/util/random.ts';
+import { median } from '../src/stats/descriptive.ts';
 
 const [name = 'smollm2-135m', bArg = '8', tArg = '48'] = process.argv.slice(2);
 const B = Number(bArg), T = Number(tArg);
@@ -17,7 +18,6 @@ const r = mulberry32(1);
 const vocab = model.config.vocabSize;
 const batch = padBatch(Array.from({ length: B }, () => Array.from({ length: T }, () => 3 + Math.floor(r() * (vocab - 3)))), 'left');
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const once = async () => {
   const t0 = performance.now(), c0 = cpu();
   const h = tf.tidy(() => forward(model, batch, { attention: 'causal' }).lastHidden);

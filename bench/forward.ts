@@ -7,6 +7,7 @@ import { loadModel } from '../src/model/load.ts';
 import { forward } from '../src/model/decoder.ts';
 import { padBatch } from '../src/model/batch.ts';
 import { mulberry32 } from '../src/util/random.ts';
+import { median } from '../src/stats/descriptive.ts';
 
 const backends = process.argv.slice(2).length ? process.argv.slice(2) : ['wasm', 'cpu'];
 await initBackend({ force: 'wasm', quiet: true });
@@ -15,7 +16,6 @@ const { model } = await loadModel('stories260K');
 const r = mulberry32(1);
 const B = 32, T = 64;
 const batch = padBatch(Array.from({ length: B }, () => Array.from({ length: T }, () => 3 + Math.floor(r() * 509))), 'left');
-const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 for (const name of backends) {
   await tf.setBackend(name);
   const once = () => { const t = performance.now(); tf.tidy(() => { forward(model, batch, { attention: 'causal' }).lastHidden.dataSync(); }); return performance.now() - t; };

@@ -4,11 +4,11 @@
 // Usage: node --import tsx bench/matmul.ts   → one JSON line on stdout
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/index.ts';
+import { median } from '../src/stats/descriptive.ts';
 
 const backend = await initBackend({ quiet: true });
 const shapes: [number, number, number][] = [[512, 512, 512], [1024, 1024, 1024], [3072, 576, 1536], [3072, 1536, 576]];
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 const rows = [];
 for (const [m, k, n] of shapes) {
   const a = tf.randomNormal([m, k]), b = tf.randomNormal([k, n]);

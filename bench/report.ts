@@ -1,5 +1,6 @@
 // The benchmark's result: the raw measurements, the summary numbers the issue asks for, and the
 // Markdown table. Pure functions of the measurements.
+import { median } from '../src/stats/descriptive.ts';
 
 export interface TfjsTrain {
   design: string;
@@ -85,13 +86,6 @@ export interface BenchResult extends BenchInput {
   /** largest |first-step loss tfjs − first-step loss PyTorch (1 thread)| over designs */
   loss_agreement_max_abs: number;
   torch_peak_rss_mb: number;
-}
-
-export function median(xs: readonly number[]): number {
-  if (xs.length === 0) throw new Error('median of no values');
-  const s = xs.slice().sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 export function summarize(input: BenchInput): BenchResult {

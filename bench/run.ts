@@ -28,7 +28,8 @@ import { KNOWN_MODELS } from '../src/model/load.ts';
 import { runTriples } from '../src/training/triples-file.ts';
 import { trainerBatch } from './batches.ts';
 import { smolMarkdown, summarizeSmol, type SmolEncode, type SmolResult, type SmolTfjsTrain, type SmolTorchTrain } from './smollm2-report.ts';
-import { markdownReport, median, summarize, type BenchResult, type TfjsTrain, type TorchRun, type EncodeResult, type ParallelResult } from './report.ts';
+import { median } from '../src/stats/descriptive.ts';
+import { markdownReport, summarize, type BenchResult, type TfjsTrain, type TorchRun, type EncodeResult, type ParallelResult } from './report.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');

@@ -2,7 +2,7 @@
 // installed backend at each thread count, beside PyTorch at 1 and 2 threads, on the same GGUF weights
 // (PyTorch dequantises them with gguf-py), the same batches and the same initial LoRA/head weights.
 // Pure functions of the measurements.
-import { median } from './report.ts';
+import { median } from '../src/stats/descriptive.ts';
 
 /** One tfjs training process: a design on a backend at a thread count. */
 export interface SmolTfjsTrain {

@@ -148,7 +148,7 @@ def run_classification(task, calls, vectors, ours_draws):
             accs.append(scores_exp["accuracy"])
         out["mteb_our_protocol"] = float(np.mean(accs))
         out["protocol_note"] = ("undersampling draws differ: MTEB shuffles with numpy's RNG (seed 42), ours with a seeded "
-                                "RNG of our own (src/eval/metrics/seeded-rng.ts), so the 8-per-label training sets differ; "
+                                "RNG of our own (createRng in src/util/random.ts), so the 8-per-label training sets differ; "
                                 "mteb_our_protocol runs MTEB's classifier on our draws")
     return out
 

@@ -43,6 +43,8 @@ import { ggufDecoderConfig } from '../src/model/gguf-decoder.ts';
 import { validateConfig, type DecoderConfig } from '../src/model/config.ts';
 import type { Decoder, LayerWeights } from '../src/model/weights.ts';
 import { createHash } from 'node:crypto';
+import { mulberry32 } from '../src/util/random.ts';
+import { median } from '../src/stats/descriptive.ts';
 
 /** Largest allowed difference from the cpu backend. */
 const TOLERANCES = {
@@ -157,17 +159,12 @@ async function writeMeta(dir: string): Promise<void> {
   writeFileSync(join(dir, META_JSON), JSON.stringify({ source: meta.source, sourceSha256: meta.sourceSha256, config: meta.config }, null, 1) + '\n');
 }
 
-/** mulberry32: a small seeded generator, so every backend builds bit-identical weights. */
+/** Seeded uniform weights (mulberry32), so every backend builds bit-identical weights. */
 function uniformFill(n: number, std: number, seed: number): Float32Array {
   const out = new Float32Array(n);
   const a = std * Math.sqrt(3); // uniform on [−a, a] has standard deviation a/√3
-  let t = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(t ^ (t >>> 15), 1 | t);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    out[i] = (((r ^ (r >>> 14)) >>> 0) / 4294967296 * 2 - 1) * a;
-  }
+  const rand = mulberry32(seed);
+  for (let i = 0; i < n; i++) out[i] = (rand() * 2 - 1) * a;
   return out;
 }
 
@@ -369,12 +366,6 @@ async function numerics(base: LoadedModel, triples: readonly Triple[], designs: 
     log(`${name}: loss ${losses[name]!.toFixed(6)}`);
   }
   return { losses, arrays, lr };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 async function timing(base: LoadedModel, triples: readonly Triple[], designs: { name: string }[], profile: Profile, plan: TimingPlan, log: (s: string) => void) {

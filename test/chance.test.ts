@@ -11,7 +11,7 @@ import {
 import { averagePrecision } from '../src/eval/metrics/average-precision.ts';
 import { spearman } from '../src/eval/metrics/correlation.ts';
 import { ndcgAtK } from '../src/eval/metrics/retrieval-metrics.ts';
-import { createRng } from '../src/stats/random.ts';
+import { createRng } from '../src/util/random.ts';
 import { VENV_PYTHON } from './helpers.ts';
 
 function permutations(n: number): number[][] {

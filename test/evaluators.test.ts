@@ -11,14 +11,14 @@ import { evaluateRetrieval } from '../src/eval/evaluators/retrieval.ts';
 import { evaluateSummarization, type SummarizationDocument } from '../src/eval/evaluators/summarization.ts';
 import { evaluateClassification } from '../src/eval/evaluators/classification.ts';
 import { evaluateClustering } from '../src/eval/evaluators/clustering.ts';
-import { SeededRng } from '../src/eval/metrics/seeded-rng.ts';
+import { createRng, type Rng } from '../src/util/random.ts';
 import { python } from './helpers.ts';
 
 const TOL = 1e-9;
 const close = (a: number, b: number, what: string, tol = TOL) => assert.ok(Math.abs(a - b) <= tol, `${what}: ours ${a}, reference ${b}`);
 
-const rng = new SeededRng(31337);
-const gaussian = () => Math.sqrt(-2 * Math.log(1 - rng.uniform())) * Math.cos(2 * Math.PI * rng.uniform());
+const rng = createRng(31337);
+const gaussian = () => Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
 const vec = (dim: number, scale = 1, base?: ArrayLike<number>) =>
   Float32Array.from({ length: dim }, (_, j) => (base ? base[j]! : 0.5) + scale * gaussian());
 const arr = (rows: readonly ArrayLike<number>[]) => rows.map((r) => Array.from(r));

@@ -3,40 +3,41 @@
 // inputs with many ties. One Python process for the whole file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { averageRanks, pearson, spearman } from '../src/eval/metrics/correlation.ts';
+import { pearson, spearman } from '../src/eval/metrics/correlation.ts';
+import { rankAverage } from '../src/stats/ranks.ts';
 import { cosineSimilarity, dotProduct, euclideanDistance, manhattanDistance } from '../src/eval/metrics/similarity.ts';
 import { averagePrecision } from '../src/eval/metrics/average-precision.ts';
 import { homogeneityCompletenessVMeasure } from '../src/eval/metrics/v-measure.ts';
 import { accuracy, macroF1 } from '../src/eval/metrics/classification-metrics.ts';
 import { findBestAccuracyAndThreshold, findBestF1AndThreshold } from '../src/eval/metrics/best-threshold.ts';
-import { SeededRng } from '../src/eval/metrics/seeded-rng.ts';
+import { createRng, type Rng } from '../src/util/random.ts';
 import { python } from './helpers.ts';
 
 
 const TOL = 1e-9;
 const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) <= TOL, `${what}: ours ${a}, reference ${b}`);
 
-const rng = new SeededRng(2024);
+const rng = createRng(2024);
 /** Values on a coarse grid, so ties are frequent. */
 const coarse = (n: number, levels: number) => Array.from({ length: n }, () => rng.int(levels) / 2);
-const fine = (n: number) => Array.from({ length: n }, () => rng.uniform() * 4 - 2);
+const fine = (n: number) => Array.from({ length: n }, () => rng.next() * 4 - 2);
 
 const N_CASES = 30;
 const cases = Array.from({ length: N_CASES }, (_, c) => {
   const n = 5 + rng.int(60);
   const x = c % 3 === 0 ? fine(n) : coarse(n, 3 + rng.int(6));
   // y correlated with x plus coarse noise, so correlations are not all near 0
-  const y = x.map((v) => Math.round(2 * (v + (rng.uniform() - 0.5) * 3)) / 2);
-  const labels = Array.from({ length: n }, () => (rng.uniform() < 0.4 ? 1 : 0));
+  const y = x.map((v) => Math.round(2 * (v + (rng.next() - 0.5) * 3)) / 2);
+  const labels = Array.from({ length: n }, () => (rng.next() < 0.4 ? 1 : 0));
   if (!labels.includes(1)) labels[0] = 1;
   if (!labels.includes(0)) labels[n - 1] = 0;
   const kTrue = 1 + rng.int(5), kPred = 1 + rng.int(6);
   const clustersTrue = Array.from({ length: n }, () => rng.int(kTrue));
-  const clustersPred = clustersTrue.map((t) => (rng.uniform() < 0.6 ? t : rng.int(kPred)));
+  const clustersPred = clustersTrue.map((t) => (rng.next() < 0.6 ? t : rng.int(kPred)));
   const classTrue = Array.from({ length: n }, () => `c${rng.int(4)}`);
-  const classPred = classTrue.map((t) => (rng.uniform() < 0.5 ? t : `c${rng.int(5)}`)); // may predict an unseen class
+  const classPred = classTrue.map((t) => (rng.next() < 0.5 ? t : `c${rng.int(5)}`)); // may predict an unseen class
   const dim = 1 + rng.int(20);
-  const a = Array.from({ length: dim }, () => rng.uniform() - 0.3), b = Array.from({ length: dim }, () => rng.uniform() - 0.5);
+  const a = Array.from({ length: dim }, () => rng.next() - 0.3), b = Array.from({ length: dim }, () => rng.next() - 0.5);
   return { x, y, labels, clustersTrue, clustersPred, classTrue, classPred, a, b };
 });
 
@@ -97,8 +98,8 @@ print(json.dumps(out))
 
 const ref = python(PY, cases);
 
-test('averageRanks matches scipy.stats.rankdata (ties get the mean rank)', () => {
-  cases.forEach((c, i) => Array.from(averageRanks(c.x)).forEach((r, j) => close(r, ref[i].ranks[j], `case ${i} rank ${j}`)));
+test('rankAverage matches scipy.stats.rankdata (ties get the mean rank)', () => {
+  cases.forEach((c, i) => Array.from(rankAverage(c.x)).forEach((r, j) => close(r, ref[i].ranks[j], `case ${i} rank ${j}`)));
 });
 
 test('spearman and pearson match scipy to 1e-9 on tied data', () => {

@@ -5,21 +5,21 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { miniBatchKMeans } from '../src/eval/metrics/mini-batch-kmeans.ts';
 import { vMeasure } from '../src/eval/metrics/v-measure.ts';
-import { SeededRng } from '../src/eval/metrics/seeded-rng.ts';
+import { createRng, type Rng } from '../src/util/random.ts';
 import { python } from './helpers.ts';
 
 
-function gaussian(rng: SeededRng): number {
-  return Math.sqrt(-2 * Math.log(1 - rng.uniform())) * Math.cos(2 * Math.PI * rng.uniform());
+function gaussian(rng: Rng): number {
+  return Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
 }
 
 /** Overlapping Gaussian blobs of unequal sizes (so V-measure is neither 0 nor 1). */
 function blobs(seed: number, k: number, dim: number, n: number, spread: number) {
-  const rng = new SeededRng(seed);
+  const rng = createRng(seed);
   const centers = Array.from({ length: k }, () => Array.from({ length: dim }, () => gaussian(rng)));
   const x: Float32Array[] = [], y: number[] = [];
   for (let i = 0; i < n; i++) {
-    const c = Math.min(k - 1, Math.floor(k * rng.uniform() ** 1.5));
+    const c = Math.min(k - 1, Math.floor(k * rng.next() ** 1.5));
     x.push(Float32Array.from({ length: dim }, (_, j) => centers[c]![j]! + spread * gaussian(rng)));
     y.push(c);
   }

@@ -5,20 +5,20 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fitLogisticRegression, predictLogisticRegression, logisticObjective } from '../src/eval/metrics/logistic-regression.ts';
 import { lbfgs } from '../src/eval/metrics/lbfgs.ts';
-import { SeededRng } from '../src/eval/metrics/seeded-rng.ts';
+import { createRng, type Rng } from '../src/util/random.ts';
 import { python } from './helpers.ts';
 
 
-function gaussian(rng: SeededRng): number {
-  return Math.sqrt(-2 * Math.log(1 - rng.uniform())) * Math.cos(2 * Math.PI * rng.uniform());
+function gaussian(rng: Rng): number {
+  return Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
 }
 
 /** Classes around random centroids, with anisotropic noise and a shared offset (not normalised). */
 function makeData(seed: number, nClasses: number, dim: number, perClassTrain: number, nTest: number, spread: number) {
-  const rng = new SeededRng(seed);
+  const rng = createRng(seed);
   const offset = Array.from({ length: dim }, () => 3 * gaussian(rng));
   const centroids = Array.from({ length: nClasses }, () => Array.from({ length: dim }, () => gaussian(rng)));
-  const scale = Array.from({ length: dim }, () => 0.5 + rng.uniform());
+  const scale = Array.from({ length: dim }, () => 0.5 + rng.next());
   const sample = (c: number) => Float32Array.from({ length: dim }, (_, j) => offset[j]! + centroids[c]![j]! + spread * scale[j]! * gaussian(rng));
   const xTrain: Float32Array[] = [], yTrain: number[] = [], xTest: Float32Array[] = [], yTest: number[] = [];
   for (let c = 0; c < nClasses; c++) for (let i = 0; i < perClassTrain; i++) { xTrain.push(sample(c)); yTrain.push(c * 3 + 1); }
@@ -86,7 +86,7 @@ test('logistic regression matches sklearn LogisticRegression(max_iter=100)', (t)
 });
 
 test('logistic objective gradient matches finite differences', () => {
-  const rng = new SeededRng(7);
+  const rng = createRng(7);
   const n = 12, d = 5;
   const x = Float64Array.from({ length: n * d }, () => gaussian(rng));
   for (const rows of [1, 3]) {

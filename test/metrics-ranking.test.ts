@@ -5,30 +5,30 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rerankingAveragePrecision, rerankingMrrAtK } from '../src/eval/metrics/reranking-metrics.ts';
 import { mrrAtK, ndcgAtK, rankByScoreThenDocId, recallAtK } from '../src/eval/metrics/retrieval-metrics.ts';
-import { SeededRng } from '../src/eval/metrics/seeded-rng.ts';
+import { createRng, type Rng } from '../src/util/random.ts';
 import { python } from './helpers.ts';
 
 const TOL = 1e-9;
 const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) <= TOL, `${what}: ours ${a}, reference ${b}`);
 
-const rng = new SeededRng(99);
+const rng = createRng(99);
 const K_VALUES = [1, 3, 5, 10, 20];
 
 const rerank = Array.from({ length: 60 }, () => {
   const nPos = 1 + rng.int(4), nNeg = 1 + rng.int(25);
   const relevant = [...Array(nPos).fill(1), ...Array(nNeg).fill(0)] as number[];
   // coarse scores (many ties), positives slightly favoured
-  const scores = relevant.map((r) => Math.round((rng.uniform() + 0.3 * r) * 6) / 6);
+  const scores = relevant.map((r) => Math.round((rng.next() + 0.3 * r) * 6) / 6);
   return { relevant, scores };
 });
 
 const retrieval = Array.from({ length: 60 }, () => {
   const nDocs = 5 + rng.int(40);
   // ids whose string order differs from their numeric order ("d10" < "d9"), plus mixed prefixes
-  const ids = Array.from({ length: nDocs }, (_, i) => (rng.uniform() < 0.2 ? `x${i}` : `d${i}`));
-  const scores = ids.map(() => Math.round(rng.uniform() * 8) / 8);
+  const ids = Array.from({ length: nDocs }, (_, i) => (rng.next() < 0.2 ? `x${i}` : `d${i}`));
+  const scores = ids.map(() => Math.round(rng.next() * 8) / 8);
   const qrels: Record<string, number> = {};
-  for (const id of ids) { const u = rng.uniform(); if (u < 0.3) qrels[id] = 1 + rng.int(3); else if (u < 0.4) qrels[id] = 0; }
+  for (const id of ids) { const u = rng.next(); if (u < 0.3) qrels[id] = 1 + rng.int(3); else if (u < 0.4) qrels[id] = 0; }
   // judged relevant documents that were not retrieved (they still count in the ideal DCG and recall)
   for (let e = rng.int(3); e > 0; e--) qrels[`missing${e}`] = 1 + rng.int(3);
   return { docs: ids.map((id, i) => ({ id, score: scores[i]! })), qrels };

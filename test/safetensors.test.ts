@@ -14,6 +14,7 @@ import {
   type TensorInput,
 } from '../src/model/safetensors.ts';
 import { writeFileAtomic } from '../src/io/atomic.ts';
+import { mulberry32 } from '../src/util/random.ts';
 import { VENV_PYTHON } from './helpers.ts';
 
 const PY = VENV_PYTHON;
@@ -22,18 +23,6 @@ function python(code: string, input: unknown): any {
   const r = spawnSync(PY, ['-c', code], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 28 });
   assert.equal(r.status, 0, `python failed: ${r.stderr}`);
   return JSON.parse(r.stdout);
-}
-
-/** mulberry32: a small fixed-seed PRNG so the fuzz cases are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function tmp(): string {
@@ -71,7 +60,7 @@ function assertSameTensors(got: Map<string, { dtype: string; shape: number[]; da
 }
 
 test('round trip: serialize then parse gives the same tensors and metadata, bit for bit', () => {
-  const tensors = randomTensors(rng(1));
+  const tensors = randomTensors(mulberry32(1));
   tensors.nan = { shape: [3], data: new Float32Array(new Uint32Array([0x7fc00001, 0xffc12345, 0x7f800000]).buffer) };
   const metadata = { format: 'pt', note: 'ünïcode ✓', '0': 'zero' };
   const bytes = serializeSafetensors(tensors, metadata);
@@ -95,8 +84,8 @@ test('round trip: serialize then parse gives the same tensors and metadata, bit 
 });
 
 test('serialization is deterministic: same tensors in another key order give identical bytes', () => {
-  const a = randomTensors(rng(2));
-  const b = Object.fromEntries(Object.entries(randomTensors(rng(2))).reverse());
+  const a = randomTensors(mulberry32(2));
+  const b = Object.fromEntries(Object.entries(randomTensors(mulberry32(2))).reverse());
   const x = serializeSafetensors(a, { b: '2', a: '1' });
   const y = serializeSafetensors(b, { a: '1', b: '2' });
   assert.deepEqual(x, y);
@@ -116,7 +105,7 @@ test('serializeSafetensors rejects bad input with the tensor named', () => {
 });
 
 test('our writer read back by Python with struct/json/numpy only', () => {
-  const tensors = randomTensors(rng(3));
+  const tensors = randomTensors(mulberry32(3));
   const dir = tmp();
   try {
     const path = join(dir, 'py.safetensors');
@@ -471,7 +460,7 @@ const DEFECTS: Record<string, Defect> = {
 };
 
 test('fuzz: random, truncated, byte-flipped and crafted files only ever throw a plain Error naming the file', { timeout: 120_000 }, () => {
-  const rand = rng(20240902);
+  const rand = mulberry32(20240902);
   const counts: Record<string, { cases: number; rejected: number; accepted: number }> = {};
   const dir = tmp();
   const started = Date.now();

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { padjust } from '../src/stats/padjust.ts';
-import { createRng } from '../src/stats/random.ts';
+import { createRng } from '../src/util/random.ts';
 import { python } from './helpers.ts';
 
 

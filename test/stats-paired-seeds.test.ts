@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { pairedTTest } from '../src/stats/seeds.ts';
 import { minExactTwoSidedP, wilcoxonCanReject } from '../src/stats/wilcoxon.ts';
-import { createRng } from '../src/stats/random.ts';
+import { createRng } from '../src/util/random.ts';
 import { VENV_PYTHON } from './helpers.ts';
 
 function py<T>(code: string, input: unknown): T {

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { pairedBootstrap } from '../src/stats/bootstrap.ts';
 import { pairedPermutationTest, signFlipTest } from '../src/stats/permutation.ts';
 import { comparePaired } from '../src/stats/pairedDesigns.ts';
-import { spearman } from '../src/stats/correlation.ts';
+import { spearman } from '../src/eval/metrics/correlation.ts';
 import { mean } from '../src/stats/descriptive.ts';
-import { createRng } from '../src/stats/random.ts';
+import { createRng } from '../src/util/random.ts';
 import { ALTERNATIVES } from '../src/stats/wilcoxon.ts';
 import { python } from './helpers.ts';
 

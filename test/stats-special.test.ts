@@ -4,11 +4,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { betaInc, erfc, normalCdf, normalSf, studentTSf, logGamma, betaIncInverse } from '../src/stats/special.ts';
 import { rankAverage } from '../src/stats/ranks.ts';
-import { spearman, pearson, RankPool } from '../src/stats/correlation.ts';
+import { RankPool } from '../src/stats/correlation.ts';
+import { spearman, pearson } from '../src/eval/metrics/correlation.ts';
 import { quantile, median, medianInPlace } from '../src/stats/descriptive.ts';
 import { matchedPairsRankBiserial } from '../src/stats/effectSize.ts';
 import { welchTTest } from '../src/stats/seeds.ts';
-import { createRng } from '../src/stats/random.ts';
+import { createRng } from '../src/util/random.ts';
 import { python } from './helpers.ts';
 
 

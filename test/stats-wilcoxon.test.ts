@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import stdlibWilcoxon from '@stdlib/stats-wilcoxon';
 import { wilcoxon, signedRankPmf, ALTERNATIVES, ZERO_METHODS, WILCOXON_METHODS, type WilcoxonOptions } from '../src/stats/wilcoxon.ts';
-import { createRng } from '../src/stats/random.ts';
+import { createRng } from '../src/util/random.ts';
 import { DEBIAN_PYTHON, python } from './helpers.ts';
 
 

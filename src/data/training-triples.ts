@@ -29,7 +29,7 @@ import { builtinTasks } from '../eval/tasks/index.ts';
 import type { Task } from '../eval/tasks/index.ts';
 import { parseMrpc } from '../eval/tasks/pair-classification.ts';
 import { loadWikiQaSplit } from '../eval/tasks/reranking.ts';
-import { mulberry32, seededShuffle } from '../eval/tasks/sampling.ts';
+import { mulberry32, shuffled as seededShuffle } from '../util/random.ts';
 import { parseSick, parseStsBenchmark } from '../eval/tasks/sts.ts';
 
 export const TRIPLE_SOURCES = ['esnli', 'twitterurl', 'wikiqa', 'stsb', 'sick', 'mrpc', 'banking77'] as const;

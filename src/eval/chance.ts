@@ -15,7 +15,7 @@
 //                                  mean and sd simulated
 import { averagePrecision } from './metrics/average-precision.ts';
 import { vMeasure, type Label } from './metrics/v-measure.ts';
-import { createRng, type Rng } from '../stats/random.ts';
+import { createRng, type Rng } from '../util/random.ts';
 import { mean, sampleSd } from '../stats/descriptive.ts';
 
 export interface Chance {

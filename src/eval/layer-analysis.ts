@@ -8,6 +8,7 @@ import { forward } from '../model/decoder.ts';
 import { padBatch } from '../model/batch.ts';
 import { gatherLast, maskedMean } from '../pooling/pooling.ts';
 import { spearman } from './metrics/correlation.ts';
+import { cosineSimilarity } from './metrics/similarity.ts';
 import type { StsPair } from './tasks/types.ts';
 
 export interface LayerScore { layer: number; spearman: number }
@@ -36,15 +37,9 @@ export async function layerwiseSTS(em: EmbeddingModel, pairs: readonly StsPair[]
   }
   const gold = pairs.map((p) => p.score);
   return vectors.map((vs, layer) => {
-    const cos = pairs.map((_, i) => cosine(vs[2 * i]!, vs[2 * i + 1]!));
+    const cos = pairs.map((_, i) => cosineSimilarity(vs[2 * i]!, vs[2 * i + 1]!));
     return { layer, spearman: spearman(cos, gold) };
   });
-}
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0, na = 0, nb = 0;
-  for (let i = 0; i < a.length; i++) { dot += a[i]! * b[i]!; na += a[i]! * a[i]!; nb += b[i]! * b[i]!; }
-  return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
 }
 
 /** The multi-layer heads' per-layer embedding norms: how much each layer's input is shifted. */

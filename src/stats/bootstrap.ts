@@ -1,7 +1,7 @@
 // Paired (case-resampling) bootstrap with a percentile confidence interval, generic over a
 // statistic of the resampled indices: for STS one resamples sentence pairs and recomputes
 // each design's Spearman rho on the same resample, so the pairing of designs is kept.
-import { createRng } from './random.ts';
+import { createRng } from '../util/random.ts';
 import { quantileSorted, sampleSd } from './descriptive.ts';
 
 export interface BootstrapOptions {

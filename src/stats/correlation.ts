@@ -1,19 +1,7 @@
-// Pearson and Spearman correlation, plus ranking of weighted subsets of a fixed pool in O(pool):
-// the bootstrap and permutation tests recompute Spearman's rho thousands of times on resampled or
-// design-swapped STS pairs, and sorting once up front makes each recomputation linear.
-import { rankAverage } from './ranks.ts';
-
-/** Pearson correlation; NaN when either side is constant. */
-export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  if (x.length !== y.length) throw new RangeError(`pearson: lengths differ (${x.length} vs ${y.length})`);
-  return weightedPearson(x, y, null);
-}
-
-/** Spearman's rho = Pearson correlation of average ranks (as scipy.stats.spearmanr). */
-export function spearman(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  if (x.length !== y.length) throw new RangeError(`spearman: lengths differ (${x.length} vs ${y.length})`);
-  return pearson(rankAverage(x), rankAverage(y));
-}
+// Weighted Pearson correlation, and ranking of weighted subsets of a fixed pool in O(pool): the
+// bootstrap and permutation tests recompute Spearman's rho thousands of times on resampled or
+// design-swapped STS pairs, and sorting once up front makes each recomputation linear. (The plain
+// pearson/spearman are eval/metrics/correlation.ts.)
 
 /** Pearson correlation of (x_i, y_i) pairs each counted w_i times (w = null: once each). */
 export function weightedPearson(x: ArrayLike<number>, y: ArrayLike<number>, w: ArrayLike<number> | null): number {

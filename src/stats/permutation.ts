@@ -6,7 +6,7 @@
 // 2^n ≤ resamples every assignment is enumerated (exact, identity included); otherwise
 // p = (#{null as or more extreme} + 1) / (resamples + 1), with scipy's relative tolerance of 1e-14
 // for ties between the null and the observed value; two-sided = 2·min(one-sided), clipped to 1.
-import { createRng } from './random.ts';
+import { createRng } from '../util/random.ts';
 import { betaIncInverse } from './special.ts';
 import { checkResampleOptions } from './bootstrap.ts';
 import type { Alternative } from './wilcoxon.ts';

@@ -5,14 +5,15 @@
 import { accuracy, macroF1 } from '../metrics/classification-metrics.ts';
 import { averagePrecision } from '../metrics/average-precision.ts';
 import { fitLogisticRegression, predictLogisticRegression, sortedClasses } from '../metrics/logistic-regression.ts';
-import { SeededRng } from '../metrics/seeded-rng.ts';
+import { createRng, type Rng } from '../../util/random.ts';
 import type { Label } from '../metrics/v-measure.ts';
-import { checkEmbeddings, mean, std, type Embedding, type EvaluationResult } from './types.ts';
+import { mean } from '../../stats/descriptive.ts';
+import { checkEmbeddings, std, type Embedding, type EvaluationResult } from './types.ts';
 
 export interface ClassificationOptions {
   nExperiments?: number;    // MTEB: 10
   samplesPerLabel?: number; // MTEB: 8 (the paper also uses 16)
-  seed?: number;            // MTEB: 42 (our RNG differs from numpy's; see seeded-rng.ts)
+  seed?: number;            // MTEB: 42 (our RNG differs from numpy's; see util/random.ts)
   maxIter?: number;         // MTEB: 100
 }
 
@@ -26,7 +27,7 @@ export interface ClassificationPerSample {
 }
 
 /** MTEB's _undersample_data: shuffle `idxs` in place, then keep the first k of each label in that order. */
-export function undersample(labels: readonly Label[], samplesPerLabel: number, idxs: number[], rng: SeededRng): number[] {
+export function undersample(labels: readonly Label[], samplesPerLabel: number, idxs: number[], rng: Rng): number[] {
   rng.shuffle(idxs);
   const count = new Map<Label, number>();
   const kept: number[] = [];
@@ -50,7 +51,7 @@ export function evaluateClassification(
   const nExperiments = options.nExperiments ?? 10, samplesPerLabel = options.samplesPerLabel ?? 8;
   if (!Number.isInteger(nExperiments) || nExperiments < 1) throw new RangeError(`${fn}: nExperiments must be a positive integer, got ${nExperiments}`);
   if (!Number.isInteger(samplesPerLabel) || samplesPerLabel < 1) throw new RangeError(`${fn}: samplesPerLabel must be a positive integer, got ${samplesPerLabel}`);
-  const rng = new SeededRng(options.seed ?? 42);
+  const rng = createRng(options.seed ?? 42);
   const classes = sortedClasses(trainLabels);
   // MTEB adds AP for binary tasks, computed on the predicted labels (positive = the larger label)
   const binary = classes.length === 2;

@@ -2,7 +2,8 @@
 // embeddings, scored by V-measure against the gold labels; repeated over seeded runs and averaged.
 import { miniBatchKMeans } from '../metrics/mini-batch-kmeans.ts';
 import { vMeasure, type Label } from '../metrics/v-measure.ts';
-import { checkEmbeddings, mean, std, type Embedding, type EvaluationResult } from './types.ts';
+import { mean } from '../../stats/descriptive.ts';
+import { checkEmbeddings, std, type Embedding, type EvaluationResult } from './types.ts';
 
 export interface ClusteringOptions {
   /** Seeded k-means runs to average (default 10). Run r uses seed + r. */

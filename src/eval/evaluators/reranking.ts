@@ -3,7 +3,8 @@
 // positive or without a negative are skipped, as MTEB does.
 import { rerankingAveragePrecision, rerankingMrrAtK } from '../metrics/reranking-metrics.ts';
 import { cosineSimilarity } from '../metrics/similarity.ts';
-import { checkEmbeddings, mean, type Embedding, type EvaluationResult } from './types.ts';
+import { mean } from '../../stats/descriptive.ts';
+import { checkEmbeddings, type Embedding, type EvaluationResult } from './types.ts';
 
 export interface RerankingInstance {
   id?: string;

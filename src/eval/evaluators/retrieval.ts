@@ -3,7 +3,8 @@
 // Ties in score are broken by document id, descending (trec_eval's rule; see retrieval-metrics.ts).
 import { mrrAtK, ndcgAtK, rankByScoreThenDocId, recallAtK, type Qrels } from '../metrics/retrieval-metrics.ts';
 import { unitRows } from '../metrics/similarity.ts';
-import { checkEmbeddings, mean, type Embedding, type EvaluationResult } from './types.ts';
+import { mean } from '../../stats/descriptive.ts';
+import { checkEmbeddings, type Embedding, type EvaluationResult } from './types.ts';
 
 export interface RetrievalOptions {
   /** Cutoffs reported (default MTEB's 1, 3, 5, 10, 100, 1000); 10 and 100 are always added (main score, per_sample). */

@@ -5,7 +5,8 @@
 // does (a correlation with a constant is undefined).
 import { pearson, spearman } from '../metrics/correlation.ts';
 import { cosineSimilarity, dotProduct } from '../metrics/similarity.ts';
-import { checkEmbeddings, mean, type Embedding, type EvaluationResult } from './types.ts';
+import { mean } from '../../stats/descriptive.ts';
+import { checkEmbeddings, type Embedding, type EvaluationResult } from './types.ts';
 
 export interface SummarizationDocument {
   id?: string;

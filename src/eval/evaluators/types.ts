@@ -1,5 +1,6 @@
 // What every evaluator returns: MTEB's main score, the named scores MTEB reports, and per-sample
 // values for significance tests (paired comparisons between models need the per-item numbers).
+import { mean } from '../../stats/descriptive.ts';
 
 export interface EvaluationResult<PerSample> {
   main_score: number;
@@ -22,11 +23,6 @@ export function checkEmbeddings(fn: string, name: string, embeddings: readonly E
     }
   });
   return d;
-}
-
-export function mean(xs: readonly number[]): number {
-  if (xs.length === 0) throw new RangeError('mean: no values');
-  return xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
 /** Population standard deviation (numpy np.std default), the spread over experiments or runs. */

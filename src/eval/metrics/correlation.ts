@@ -1,24 +1,7 @@
-// Pearson and Spearman correlation, as scipy.stats.pearsonr / spearmanr compute them (float64).
+// Pearson and Spearman correlation, as scipy.stats.pearsonr / spearmanr compute them (float64): the
+// project's one pearson/spearman (the resampling tests' weighted form is stats/correlation.ts).
+import { rankAverage } from '../../stats/ranks.ts';
 import { checkFinite, checkMinLength, checkSameLength } from './check.ts';
-
-/**
- * Ranks 1..n with ties given the average of the ranks they span
- * (scipy.stats.rankdata(method='average')).
- */
-export function averageRanks(x: ArrayLike<number>): Float64Array {
-  const n = x.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => x[a]! - x[b]!);
-  const ranks = new Float64Array(n);
-  let i = 0;
-  while (i < n) {
-    let j = i;
-    while (j + 1 < n && x[order[j + 1]!] === x[order[i]!]) j++;
-    const rank = (i + j) / 2 + 1; // mean of ranks i+1 .. j+1
-    for (let t = i; t <= j; t++) ranks[order[t]!] = rank;
-    i = j + 1;
-  }
-  return ranks;
-}
 
 /**
  * Pearson's r. NaN when either input is constant (as scipy, which warns and returns nan):
@@ -48,5 +31,5 @@ export function spearman(x: ArrayLike<number>, y: ArrayLike<number>): number {
   checkSameLength('spearman', 'x', x, 'y', y);
   checkFinite('spearman', 'x', x);
   checkFinite('spearman', 'y', y);
-  return pearson(averageRanks(x), averageRanks(y));
+  return pearson(rankAverage(x), rankAverage(y));
 }

@@ -1,8 +1,8 @@
 // Mini-batch k-means with greedy k-means++ initialisation, following sklearn 1.2's MiniBatchKMeans
 // (fit with n_init=1 as n_init='auto' gives for k-means++, tol=0, max_no_improvement=10,
 // reassignment_ratio=0.01, init_size = 3·batch_size, compute_labels=True). The random stream is
-// ours (SeededRng), so a seed gives a different but equally distributed run than numpy's.
-import { SeededRng } from './seeded-rng.ts';
+// ours (createRng in util/random.ts), so a seed gives a different but equally distributed run than numpy's.
+import { createRng, type Rng } from '../../util/random.ts';
 
 export interface MiniBatchKMeansOptions {
   nClusters: number;
@@ -65,7 +65,7 @@ function nearest(x: Float64Array, i: number, centers: Float64Array, k: number, d
  * 2 + floor(ln k) candidates drawn with probability ∝ squared distance to the nearest chosen center,
  * "best" meaning the lowest resulting potential. `idx` lists the candidate rows of x.
  */
-export function kmeansPlusPlus(x: Float64Array, idx: readonly number[], d: number, k: number, rng: SeededRng): Float64Array {
+export function kmeansPlusPlus(x: Float64Array, idx: readonly number[], d: number, k: number, rng: Rng): Float64Array {
   const m = idx.length;
   const centers = new Float64Array(k * d);
   const copyRow = (row: number, c: number) => { for (let j = 0; j < d; j++) centers[c * d + j] = x[row * d + j]!; };
@@ -86,7 +86,7 @@ export function kmeansPlusPlus(x: Float64Array, idx: readonly number[], d: numbe
     for (let i = 0; i < m; i++) { acc += closest[i]!; cum[i] = acc; }
     let bestPot = Infinity, bestRow = -1, bestDist: Float64Array | null = null;
     for (let t = 0; t < nLocalTrials; t++) {
-      const r = rng.uniform() * pot;
+      const r = rng.next() * pot;
       // first position with cum >= r (numpy searchsorted, side='left'), clipped to the last index
       let lo = 0, hi = m - 1;
       while (lo < hi) { const mid = (lo + hi) >> 1; if (cum[mid]! >= r) hi = mid; else lo = mid + 1; }
@@ -113,7 +113,7 @@ export function miniBatchKMeans(rows: readonly ArrayLike<number>[], options: Min
   const maxNoImprovement = options.maxNoImprovement ?? 10;
   const reassignmentRatio = options.reassignmentRatio ?? 0.01;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`miniBatchKMeans: batchSize must be a positive integer, got ${options.batchSize}`);
-  const rng = new SeededRng(options.seed);
+  const rng = createRng(options.seed);
 
   let initSize = 3 * batchSize;
   if (initSize < k) initSize = 3 * k;

@@ -1,9 +1,7 @@
-// Deterministic sampling used by the task loaders and the training triples: a seeded PRNG, a
-// seeded shuffle, a stratified train/test split and the `limit` subset for smoke runs.
+// Deterministic sampling used by the task loaders: a stratified train/test split and the `limit`
+// subset for smoke runs (seeded through util/random.ts).
 
 import { mulberry32, shuffled as seededShuffle } from '../../util/random.ts';
-
-export { mulberry32, seededShuffle };
 
 /** Splits each class separately: a seeded shuffle of the class, then the first
  *  round(n × trainFraction) items go to train. Both outputs keep the input's order. */
