@@ -1,8 +1,14 @@
 // Before/after of the performance work on the same process, batch and weights: the decoder as it was
-// (bench/baseline/decoder.ts, with the stock wasm products) against the current one, one training
-// step's forward and backward pass each, alternating so both see the same machine load. Reports
-// per-step CPU time (robust to other processes on a shared machine) and wall time.
-// Usage: node --import tsx bench/ab.ts [m1 m4 ...]   (ROUNDS=n, default 5)
+// (src/model/decoder.ts at git BASELINE_REV, default fef1a62, the commit before the performance work,
+// with the stock wasm products) against the current one, one training step's forward and backward
+// pass each, alternating so both see the same machine load. Reports per-step CPU time (robust to
+// other processes on a shared machine) and wall time. Git is the archive: the old decoder is taken
+// with `git show` into a temp file whose imports point at today's config, weights and batch modules.
+// Usage: node --import tsx bench/ab.ts [m1 m4 ...]   (ROUNDS=n, default 5; BASELINE_REV=rev)
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/index.ts';
 import { simdRouting } from '../src/backend/wasm-kernels.ts';
@@ -12,11 +18,24 @@ import { PROFILES } from '../src/training/profiles.ts';
 import { buildEmbeddingModel } from '../src/training/trainer.ts';
 import { hardNegativeInfoNCE } from '../src/training/loss.ts';
 import { forward as forwardNow } from '../src/model/decoder.ts';
-import { forward as forwardBefore } from './baseline/decoder.ts';
 import type { EmbeddingModel } from '../src/embedding/embedder.ts';
 import type { TokenBatch } from '../src/model/batch.ts';
 import { trainerBatch } from './batches.ts';
 import { median } from '../src/stats/descriptive.ts';
+
+/** The decoder's forward pass as it was at git revision `rev`. */
+async function baselineForward(rev: string): Promise<typeof forwardNow> {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const source = execFileSync('git', ['show', `${rev}:src/model/decoder.ts`], { cwd: root, encoding: 'utf8' })
+    .replace(/from '\.\/([\w-]+\.ts)'/g, (_, file: string) => `from '${pathToFileURL(join(root, 'src/model', file)).href}'`);
+  // inside the project (git-ignored .cache/), so that its '@tensorflow/tfjs' is this project's
+  mkdirSync(join(root, '.cache'), { recursive: true });
+  const dir = mkdtempSync(join(root, '.cache', 'ab-baseline-')), file = join(dir, 'decoder.ts');
+  writeFileSync(file, source);
+  try { return ((await import(pathToFileURL(file).href)) as { forward: typeof forwardNow }).forward; }
+  finally { rmSync(dir, { recursive: true, force: true }); }
+}
+const forwardBefore = await baselineForward(process.env.BASELINE_REV ?? 'fef1a62');
 
 await initBackend({ force: 'wasm', quiet: true });
 const base = await loadModel('stories260K');

@@ -5,7 +5,7 @@
 // side by side in two processes. Writes bench/results/latest.json and latest.md.
 // Second scale (issue 16): SmolLM2-135M from its GGUF, every design's LoRA step and encoding for every
 // installed backend at 1 and 2 threads against PyTorch at 1 and 2 threads (result field `smollm2`;
-// bench/smollm2-report.ts). `--scales smollm2` runs only that part and replaces it in an existing result.
+// bench/smollm2-summary.ts). `--scales smollm2` runs only that part and replaces it in an existing result.
 //
 // Usage: node --import tsx bench/run.ts [--designs m1,…] [--steps 6] [--warmup 3] [--threads 1,2]
 //        [--encode-texts 1024] [--parallel-steps 10 | --no-parallel] [--out bench/results]
@@ -27,9 +27,9 @@ import { dataFile } from '../src/data/files.ts';
 import { KNOWN_MODELS } from '../src/model/load.ts';
 import { runTriples } from '../src/training/triples-file.ts';
 import { trainerBatch } from './batches.ts';
-import { smolMarkdown, summarizeSmol, type SmolEncode, type SmolResult, type SmolTfjsTrain, type SmolTorchTrain } from './smollm2-report.ts';
+import { smolMarkdown, summarizeSmol, type SmolEncode, type SmolResult, type SmolTfjsTrain, type SmolTorchTrain } from './smollm2-summary.ts';
 import { median } from '../src/stats/descriptive.ts';
-import { markdownReport, summarize, type BenchResult, type TfjsTrain, type TorchRun, type EncodeResult, type ParallelResult } from './report.ts';
+import { markdownReport, summarize, type BenchResult, type TfjsTrain, type TorchRun, type EncodeResult, type ParallelResult } from './summary.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');

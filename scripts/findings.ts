@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../src/data/files.ts';
 import { findingsParagraph, readFindingsBlock, replaceFindingsBlock } from '../src/report/findings.ts';
-import { loadPaperTable } from '../src/report/paperTable.ts';
+import { loadPaperTable } from '../src/report/paper-table.ts';
 import type { Stats } from '../src/report/analysis.ts';
 
 export const COMMITTED_STATS = join(projectRoot, 'docs', 'results', 'quick-3seeds', 'stats.json');

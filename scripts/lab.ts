@@ -12,7 +12,8 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs, intOption, UsageError } from '../src/cli/args.ts';
-import { NOTEBOOK_PROFILES, projectRoot } from '../src/notebook/context.ts';
+import { projectRoot } from '../src/notebook/context.ts';
+import { PROFILES } from '../src/training/profiles.ts';
 import { KERNEL_NAME } from '../src/notebook/kernel-spec.ts';
 
 const SETUP = "run 'bash scripts/setup.sh'";
@@ -81,8 +82,8 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const port = opts.port || await freePort();
   const token = randomBytes(24).toString('hex');
   const notebooksDir = resolve(opts.notebooksDir ?? join(root, 'notebooks'));
-  if (opts.profile !== undefined && !(NOTEBOOK_PROFILES as readonly string[]).includes(opts.profile)) {
-    throw new UsageError(`--profile must be one of ${NOTEBOOK_PROFILES.join(', ')}, got '${opts.profile}'`);
+  if (opts.profile !== undefined && !Object.hasOwn(PROFILES, opts.profile)) {
+    throw new UsageError(`--profile must be one of ${Object.keys(PROFILES).join(', ')}, got '${opts.profile}'`);
   }
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -132,7 +133,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
 async function main(argv: string[]): Promise<number> {
   const cmd = 'lab';
   const args = parseArgs(argv, {
-    profile: { help: NOTEBOOK_PROFILES.join('|') },
+    profile: { help: Object.keys(PROFILES).join('|') },
     'run-dir': { help: 'run folder for every notebook (default runs/<profile>)' },
     port: { help: 'port on 127.0.0.1 (default 8888, else a free one)' },
     help: { flag: true },

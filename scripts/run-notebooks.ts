@@ -11,7 +11,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { basename, delimiter, join, resolve } from 'node:path';
 import { parseArgs, intOption, UsageError } from '../src/cli/args.ts';
-import { NOTEBOOK_PROFILES, projectRoot } from '../src/notebook/context.ts';
+import { projectRoot } from '../src/notebook/context.ts';
+import { PROFILES } from '../src/training/profiles.ts';
 import { KERNEL_NAME, writeKernelSpec } from '../src/notebook/kernel-spec.ts';
 import { cellSource, parseNotebook, serializeNotebook } from '../src/notebook/strip.ts';
 import { addStaticPngs, inlineFigures, markRun, numberExecuted } from '../src/notebook/executed.ts';
@@ -163,7 +164,7 @@ async function finishCopy(target: string, executed: Set<number>, info: { profile
 export async function main(argv: string[]): Promise<number> {
   const cmd = 'run-notebooks';
   const args = parseArgs(argv, {
-    profile: { default: 'quick', help: NOTEBOOK_PROFILES.join('|') },
+    profile: { default: 'quick', help: Object.keys(PROFILES).join('|') },
     out: { help: 'run folder (default runs/<profile>)' },
     only: { help: 'comma-separated notebook names or name prefixes' },
     notebooks: { default: join(projectRoot, 'notebooks'), help: 'folder of source notebooks' },
@@ -175,7 +176,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const profile = args.options.profile!;
-  if (!(NOTEBOOK_PROFILES as readonly string[]).includes(profile)) throw new UsageError(`${cmd}: --profile must be one of ${NOTEBOOK_PROFILES.join(', ')}, got '${profile}'`);
+  if (!Object.hasOwn(PROFILES, profile)) throw new UsageError(`${cmd}: --profile must be one of ${Object.keys(PROFILES).join(', ')}, got '${profile}'`);
   if (args.positionals.length > 0) throw new UsageError(`${cmd}: unexpected argument '${args.positionals[0]}'`);
   const runDir = resolve(args.options.out ?? join(projectRoot, 'runs', profile));
   const srcDir = resolve(args.options.notebooks!);

@@ -3,7 +3,6 @@
 // V-measure against scikit-learn's v_measure_score on the same random assignments.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import {
   accuracyChance, averagePrecisionChance, expectedRandomAP, meanAveragePrecisionChance, meanSpearmanChance,
   ndcgChance, spearmanChance, vMeasureChance,
@@ -12,7 +11,7 @@ import { averagePrecision } from '../src/eval/metrics/average-precision.ts';
 import { spearman } from '../src/eval/metrics/correlation.ts';
 import { ndcgAtK } from '../src/eval/metrics/retrieval-metrics.ts';
 import { createRng } from '../src/util/random.ts';
-import { VENV_PYTHON } from './helpers.ts';
+import { python } from './helpers.ts';
 
 function permutations(n: number): number[][] {
   if (n === 1) return [[0]];
@@ -69,14 +68,12 @@ test('V-measure of random clusters: our simulation equals sklearn on the same as
   // replay the same draws (vMeasureChance's seed) for sklearn
   const replay = createRng(20240902);
   const preds = Array.from({ length: 50 }, () => labels.map(() => replay.int(5)));
-  const r = spawnSync(VENV_PYTHON, ['-c', `
+  const sk = python<number[]>(`
 import json, sys
 from sklearn.metrics import v_measure_score
 d = json.load(sys.stdin)
 print(json.dumps([v_measure_score(d['labels'], p) for p in d['preds']]))
-`], { input: JSON.stringify({ labels, preds }), encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  const sk = JSON.parse(r.stdout) as number[];
+`, { labels, preds });
   assert.ok(Math.abs(c.mean - meanOf(sk)) < 1e-12, `${c.mean} vs sklearn ${meanOf(sk)}`);
   assert.ok(c.mean > 0 && c.mean < 0.05, 'random clusters give a small positive V-measure, not 0');
 });

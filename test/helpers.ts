@@ -28,10 +28,16 @@ export const DEBIAN_PYTHON = '/usr/bin/python3';
 /** Run the project's Python (VENV_PYTHON: scipy, scikit-learn, statsmodels, numpy, torch) on `code`,
  *  passing `input` as JSON on stdin; returns parsed stdout JSON. */
 export function python<T = any>(code: string, input: unknown, interpreter = VENV_PYTHON): T {
-  const r = spawnSync(interpreter, ['-c', code], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 29 });
+  return JSON.parse(pythonText(code, { input: JSON.stringify(input), interpreter })) as T;
+}
+
+/** As python(), with command-line arguments (sys.argv[1:]) and raw stdin/stdout text. */
+export function pythonText(code: string, opts: { args?: readonly string[]; input?: string; interpreter?: string } = {}): string {
+  const interpreter = opts.interpreter ?? VENV_PYTHON;
+  const r = spawnSync(interpreter, ['-c', code, ...(opts.args ?? [])], { input: opts.input ?? '', encoding: 'utf8', maxBuffer: 1 << 29 });
   if (r.error) throw new Error(`python reference: cannot run ${interpreter} (${r.error.message}): run 'bash scripts/setup.sh'`);
-  if (r.status !== 0) throw new Error(`python failed (${r.status}): ${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
+  if (r.status !== 0) throw new Error(`python failed (${r.status}): ${r.stderr.slice(-3000)}`);
+  return r.stdout;
 }
 
 /** n seeded uniform values in [-1, 1). */

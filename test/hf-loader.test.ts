@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { stories260K, VENV_PYTHON } from './helpers.ts';
+import { pythonText, stories260K } from './helpers.ts';
 import { dataFile } from '../src/data/files.ts';
 import { loadHfDecoder } from '../src/model/hf.ts';
 import { forward, logits } from '../src/model/decoder.ts';
@@ -65,8 +65,7 @@ const bin = await dataFile('models/stories260K/stories260K.bin');
 
 function convert(sharded: boolean): string {
   const dir = mkdtempSync(join(tmpdir(), 'pa-hf-'));
-  const r = spawnSync(VENV_PYTHON, ['-c', CONVERT, bin, dir, sharded ? '1' : '0'], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
+  pythonText(CONVERT, { args: [bin, dir, sharded ? '1' : '0'] });
   return dir;
 }
 

@@ -4,11 +4,10 @@
 // between our vectors (BERT in TensorFlow.js, wasm) and SentenceTransformer.encode(normalize_embeddings).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { initBackend } from '../src/backend/index.ts';
 import { loadMinilm, minilmEncode, type MinilmModel } from '../src/eval/minilm.ts';
 import { suiteTexts } from './minilm-texts.ts';
-import { VENV_PYTHON } from './helpers.ts';
+import { python } from './helpers.ts';
 
 // sentence-transformers' own path: preprocess (its tokenizer call, truncation at max_seq_length)
 // and encode with normalize_embeddings, from the installed package's model folder, offline.
@@ -33,9 +32,7 @@ json.dump({'max_seq_length': model.max_seq_length, 'ids': ids, 'vectors': vector
 interface Reference { max_seq_length: number; ids: number[][]; vectors: number[][] }
 
 function reference(texts: string[]): Reference {
-  const r = spawnSync(VENV_PYTHON, ['-c', REFERENCE], { input: JSON.stringify(texts), encoding: 'utf8', maxBuffer: 1 << 28 });
-  if (r.status !== 0) throw new Error(`sentence-transformers reference failed (${r.status}): ${r.stderr}`);
-  return JSON.parse(r.stdout) as Reference;
+  return python<Reference>(REFERENCE, texts);
 }
 
 // Inputs where tokenizers tend to disagree: accents, CJK, controls, special-token strings, a word

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NOTEBOOK_PROFILES, projectRoot } from '../src/notebook/context.ts';
+import { projectRoot } from '../src/notebook/context.ts';
 import { cellSource, parseNotebook, serializeNotebook, stripNotebook, strippedProblems, type NotebookJson } from '../src/notebook/strip.ts';
 
 const APT_JUPYTER = 'apt-get install -y --no-install-recommends jupyter-nbconvert python3-nbclient jupyter-client';
@@ -137,7 +137,3 @@ test('stripNotebook removes outputs, counts and execution metadata, and nothing 
   assert.deepEqual(parseNotebook(serializeNotebook(s), 'x'), s);
 });
 
-test('the notebook profiles are the training profiles', async () => {
-  const { PROFILES } = await import('../src/training/profiles.ts');
-  assert.deepEqual([...NOTEBOOK_PROFILES].sort(), Object.keys(PROFILES).sort());
-});

@@ -1,6 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,15 +14,8 @@ import {
 } from '../src/model/safetensors.ts';
 import { writeFileAtomic } from '../src/io/atomic.ts';
 import { mulberry32 } from '../src/util/random.ts';
-import { VENV_PYTHON } from './helpers.ts';
+import { python } from './helpers.ts';
 
-const PY = VENV_PYTHON;
-
-function python(code: string, input: unknown): any {
-  const r = spawnSync(PY, ['-c', code], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 28 });
-  assert.equal(r.status, 0, `python failed: ${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
 
 function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'st-test-'));

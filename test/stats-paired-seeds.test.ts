@@ -3,17 +3,10 @@
 // scipy.stats.wilcoxon on all-positive differences (what makes a category "untestable").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { pairedTTest } from '../src/stats/seeds.ts';
 import { minExactTwoSidedP, wilcoxonCanReject } from '../src/stats/wilcoxon.ts';
 import { createRng } from '../src/util/random.ts';
-import { VENV_PYTHON } from './helpers.ts';
-
-function py<T>(code: string, input: unknown): T {
-  const r = spawnSync(VENV_PYTHON, ['-c', code], { input: JSON.stringify(input), encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (r.status !== 0) throw new Error(`python failed (${r.status}): ${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
-}
+import { python } from './helpers.ts';
 
 const rng = createRng(7);
 const cases = Array.from({ length: 30 }, (_, i) => {
@@ -23,7 +16,7 @@ const cases = Array.from({ length: 30 }, (_, i) => {
   return { a, b };
 });
 
-const ref = py<{ t: [number, number][]; less: number[]; minp: number[] }>(`
+const ref = python<{ t: [number, number][]; less: number[]; minp: number[] }>(`
 import json, sys
 from scipy import stats
 d = json.load(sys.stdin)

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pairedBootstrap } from '../src/stats/bootstrap.ts';
 import { pairedPermutationTest, signFlipTest } from '../src/stats/permutation.ts';
-import { comparePaired } from '../src/stats/pairedDesigns.ts';
+import { comparePaired } from '../src/stats/paired-designs.ts';
 import { spearman } from '../src/eval/metrics/correlation.ts';
 import { mean } from '../src/stats/descriptive.ts';
 import { createRng } from '../src/util/random.ts';

@@ -7,7 +7,7 @@ import { rankAverage } from '../src/stats/ranks.ts';
 import { RankPool } from '../src/stats/correlation.ts';
 import { spearman, pearson } from '../src/eval/metrics/correlation.ts';
 import { quantile, median, medianInPlace } from '../src/stats/descriptive.ts';
-import { matchedPairsRankBiserial } from '../src/stats/effectSize.ts';
+import { matchedPairsRankBiserial } from '../src/stats/effect-size.ts';
 import { welchTTest } from '../src/stats/seeds.ts';
 import { createRng } from '../src/util/random.ts';
 import { python } from './helpers.ts';

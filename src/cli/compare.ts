@@ -9,7 +9,7 @@ import { floatOption, intOption, parseArgs, required, UsageError } from './args.
 import { readRun, ResultsError } from '../report/results.ts';
 import { resultsConsistency } from '../report/consistency.ts';
 import { analyze, type Stats } from '../report/analysis.ts';
-import { loadPaperTable } from '../report/paperTable.ts';
+import { loadPaperTable } from '../report/paper-table.ts';
 import { buildTable } from '../report/table.ts';
 import { tableToMarkdown } from '../report/markdown.ts';
 import { htmlDocument, tableToHtml } from '../report/html.ts';

@@ -11,7 +11,7 @@ import { parseArgs, intOption } from './args.ts';
 import { profileByName } from '../training/profiles.ts';
 import { verifyDataFiles } from '../data/files.ts';
 import { requireModelSpec } from '../model/load.ts';
-import { ensureDir } from '../training/checkpoint.ts';
+import { ensureDir } from '../io/atomic.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { reportHead } from '../report/report-head.ts';
 import type { Stats } from '../report/analysis.ts';
@@ -61,8 +61,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   await stage('compare', () => cli(['compare', '--run', out]));
   await stage('figures', async () => {
-    const { writeReportFigures } = await import('../figures/report.ts');
-    await writeReportFigures(out);
+    const { writeRunFigures } = await import('../figures/run-figures.ts');
+    await writeRunFigures(out);
   });
   writeReport(out, `${profile.name}`, seeds, timings, (Date.now() - t0) / 1000, model);
   log(`\nreport: ${join(out, 'REPORT.md')}`);

@@ -35,3 +35,8 @@ export function validateConfig(c: DecoderConfig, source: string): void {
   if (c.nHeads % c.nKvHeads !== 0) throw new Error(`${source}: nHeads ${c.nHeads} is not a multiple of nKvHeads ${c.nKvHeads}`);
   if (c.headDim % 2 !== 0) throw new Error(`${source}: head dimension ${c.headDim} must be even for RoPE`);
 }
+
+/** The projection names LoRA adapts, in the order of the paper (q, k, v, o, gate, up, down).
+ * Here, not in weights.ts, so that the training profiles name them without loading TensorFlow.js. */
+export const PROJECTIONS = ['wq', 'wk', 'wv', 'wo', 'wGate', 'wUp', 'wDown'] as const;
+export type Projection = (typeof PROJECTIONS)[number];

@@ -5,7 +5,8 @@
 // larger ops, which is what a small model on wasm is limited by (see bench/NOTES.md).
 import * as tf from '@tensorflow/tfjs';
 import type { DecoderConfig } from './config.ts';
-import type { Decoder, LayerWeights, Projection } from './weights.ts';
+import type { Decoder, LayerWeights } from './weights.ts';
+import type { Projection } from './config.ts';
 import { positionsFromMask, type TokenBatch } from './batch.ts';
 import { rmsNorm } from './rmsnorm-grad.ts';
 import { applyRope, ropeTables, type RopeTables } from './rope-grad.ts';
@@ -16,7 +17,6 @@ import { syncReadsWork } from '../backend/sync-reads.ts';
 export { rmsNorm };
 
 export type AttentionMode = 'causal' | 'bidirectional';
-export const ATTENTION_MODES: readonly AttentionMode[] = ['causal', 'bidirectional'];
 
 /** Extra low-rank term added to a projection (LoRA); returns undefined where a layer is not adapted. */
 export interface ProjectionAdapter {

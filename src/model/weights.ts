@@ -34,10 +34,6 @@ export interface Decoder {
   source: string;
 }
 
-/** The projection names LoRA adapts, in the order of the paper (q, k, v, o, gate, up, down). */
-export const PROJECTIONS = ['wq', 'wk', 'wv', 'wo', 'wGate', 'wUp', 'wDown'] as const;
-export type Projection = (typeof PROJECTIONS)[number];
-
 export function disposeWeights(w: DecoderWeights): void {
   const all: tf.Tensor[] = [w.embed, w.finalNorm];
   if (w.lmHead) all.push(w.lmHead);

@@ -4,15 +4,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PROFILES } from '../training/profiles.ts';
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** The training profiles (src/training/profiles.ts; a test keeps the two lists equal). */
-export const NOTEBOOK_PROFILES = ['smoke', 'quick', 'paper'] as const;
-export type ProfileName = (typeof NOTEBOOK_PROFILES)[number];
-
 export interface NotebookContext {
-  profile: ProfileName;
+  /** a key of PROFILES (src/training/profiles.ts) */
+  profile: string;
   /** absolute run folder; created */
   runDir: string;
   /** `<runDir>/figures`; created */
@@ -27,12 +25,12 @@ export interface NotebookContext {
  */
 export function notebookContext(opts: { profile?: string; runDir?: string } = {}, env: NodeJS.ProcessEnv = process.env): NotebookContext {
   const profile = opts.profile ?? (env.PA_PROFILE || 'quick');
-  if (!(NOTEBOOK_PROFILES as readonly string[]).includes(profile)) {
-    throw new Error(`profile '${profile}' is not one of ${NOTEBOOK_PROFILES.join(', ')} (set in the first cell or PA_PROFILE)`);
+  if (!Object.hasOwn(PROFILES, profile)) {
+    throw new Error(`profile '${profile}' is not one of ${Object.keys(PROFILES).join(', ')} (set in the first cell or PA_PROFILE)`);
   }
   const dir = opts.runDir ?? (env.PA_RUN_DIR || join('runs', profile));
   const runDir = isAbsolute(dir) ? dir : resolve(projectRoot, dir);
   const figuresDir = join(runDir, 'figures');
   mkdirSync(figuresDir, { recursive: true });
-  return { profile: profile as ProfileName, runDir, figuresDir, projectRoot };
+  return { profile, runDir, figuresDir, projectRoot };
 }

@@ -1,7 +1,7 @@
 // Everything a notebook needs from the project, behind one require:
 //   const nb = require('../src/notebook/index.ts');
-export { notebookContext, projectRoot, NOTEBOOK_PROFILES, type NotebookContext, type ProfileName } from './context.ts';
-export { show, showTable, tableHtml, figureHtml, plotlyLibraryHtml, type TableOptions, reembedPlotly, escapeHtml } from './show.ts';
+export { notebookContext, projectRoot, type NotebookContext } from './context.ts';
+export { show, showTable, tableHtml, figureHtml, plotlyLibraryHtml, type TableOptions, escapeHtml } from './show.ts';
 export { displayHtml, displayMarkdown, kernelDisplay } from './display.ts';
 export { environmentInfo, installedVersion, type EnvironmentInfo } from './environment.ts';
 export { configure, checkKernel, underTslab, configurationLine, type Configured } from './configure.ts';

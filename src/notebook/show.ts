@@ -53,11 +53,6 @@ export function show(fig: Figure): void {
   displayHtml(html);
 }
 
-/** Embed plotly.js again with the next figure (after clearing the output that held it). */
-export function reembedPlotly(): void {
-  plotlyEmbedded = false;
-}
-
 export interface TableOptions { limit?: number; caption?: string; digits?: number }
 
 /** Show an arquero table as HTML in the notebook. */

@@ -7,9 +7,9 @@
 import { wilcoxon, type WilcoxonResult } from '../stats/wilcoxon.ts';
 import { padjust } from '../stats/padjust.ts';
 import { mean } from '../stats/descriptive.ts';
-import { matchedPairsRankBiserial, medianDifference } from '../stats/effectSize.ts';
+import { matchedPairsRankBiserial, medianDifference } from '../stats/effect-size.ts';
 import { pairedTTest, summarizeSeeds, type PairedTTestResult, type SeedSummary } from '../stats/seeds.ts';
-import { comparePaired, type PairedData } from '../stats/pairedDesigns.ts';
+import { comparePaired, type PairedData } from '../stats/paired-designs.ts';
 import type { BootstrapResult } from '../stats/bootstrap.ts';
 import type { PermutationResult } from '../stats/permutation.ts';
 import { type Category, type PerSample, type SeedRun, type TaskChance } from './results.ts';

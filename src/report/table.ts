@@ -5,7 +5,7 @@
 // datasets it cannot, so the cell says "untestable (n = k)" and the per-dataset permutation tests
 // stand in for it. The Markdown, HTML and LaTeX writers only format this structure.
 import type { Stats, CategoryTest } from './analysis.ts';
-import { paperRow, type PaperTable } from './paperTable.ts';
+import { paperRow, type PaperTable } from './paper-table.ts';
 import { minExactTwoSidedP } from '../stats/wilcoxon.ts';
 
 export const MARKS = {

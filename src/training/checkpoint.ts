@@ -3,7 +3,7 @@
 // good one and loading verifies every byte.
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
-import { readFileSync, existsSync, mkdirSync } from 'node:fs';
+import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSafetensors, serializeSafetensors } from '../model/safetensors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
@@ -39,15 +39,6 @@ export function assignTensors(vars: Record<string, tf.Variable>, loaded: Map<str
     if (t.shape.join(',') !== v.shape.join(',')) throw new Error(`${source}: tensor '${prefix + k}' has shape [${t.shape}], expected [${v.shape}]`);
     v.assign(tf.tensor(t.data, t.shape));
   }
-}
-
-export function writeJsonAtomic(path: string, value: unknown): void {
-  writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
-}
-
-export function ensureDir(dir: string): string {
-  mkdirSync(dir, { recursive: true });
-  return dir;
 }
 
 export const checkpointDir = (runDir: string, design: string) => join(runDir, design, 'checkpoint');

@@ -3,16 +3,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Decoder, DecoderWeights, LayerWeights } from '../model/weights.ts';
 
-/** Flat name → tensor view of a decoder's weights (`embed`, `layers.3.wq`, `final_norm`, `lm_head`). */
-export function decoderTensors(w: DecoderWeights): Record<string, tf.Tensor> {
-  const out: Record<string, tf.Tensor> = { embed: w.embed, final_norm: w.finalNorm };
-  if (w.lmHead) out.lm_head = w.lmHead;
-  w.layers.forEach((l, i) => {
-    for (const [k, t] of Object.entries(l)) if (t) out[`layers.${i}.${k}`] = t as tf.Tensor;
-  });
-  return out;
-}
-
 let uid = 0;
 
 /** A copy of `model` whose weights are variables; returns it and its variables by name. */

@@ -2,7 +2,8 @@
 // initialised like PEFT (uniform ±1/sqrt(in)) and B = 0, so training starts from the base model.
 // The base weights stay frozen; only A and B are variables.
 import * as tf from '@tensorflow/tfjs';
-import { PROJECTIONS, type Decoder, type Projection } from '../model/weights.ts';
+import type { Decoder } from '../model/weights.ts';
+import { PROJECTIONS, type Projection } from '../model/config.ts';
 import type { ProjectionAdapter } from '../model/decoder.ts';
 import { dropout } from '../model/dropout.ts';
 import { mulberry32 } from '../util/random.ts';
@@ -13,8 +14,6 @@ export interface LoraOptions {
   dropout: number;
   targets: readonly Projection[];
 }
-
-export const DEFAULT_LORA: LoraOptions = { rank: 16, alpha: 32, dropout: 0.1, targets: PROJECTIONS };
 
 let uid = 0;
 

@@ -3,7 +3,7 @@
 //  quick — the default study on a 2-core machine: every design trained in minutes.
 //  paper — the authors' recipe (Mistral-7B, GPU): for users with the hardware.
 import type { LoraOptions } from './lora.ts';
-import { PROJECTIONS } from '../model/weights.ts';
+import { PROJECTIONS } from '../model/config.ts';
 import { DISJOINT_SOURCES, type TripleSource } from '../data/training-triples.ts';
 import type { InstructionPolicy } from '../eval/instruction-policy.ts';
 

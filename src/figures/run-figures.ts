@@ -11,10 +11,10 @@ import {
 import type { ImageFormat } from './export.ts';
 import type { Stats } from '../report/analysis.ts';
 import { studentTCdf } from '../stats/special.ts';
-import { writeJsonAtomic } from '../training/checkpoint.ts';
+import { writeJsonAtomic } from '../io/atomic.ts';
 import { trainedDesignsIn } from './inputs.ts';
 
-export interface ReportFigureData {
+export interface RunFigureData {
   loss: ReturnType<typeof readLossCurves>;
   categoryScores: CategoryScores;
   intervalMethod: string;
@@ -107,7 +107,7 @@ async function layerAnalysis(seedDir: string, limit: number): Promise<{ spearman
   return { spearman, norms };
 }
 
-export async function writeReportFigures(runDir: string, opts: { layerPairs?: number; formats?: ImageFormat[]; dpi?: number } = {}): Promise<string[]> {
+export async function writeRunFigures(runDir: string, opts: { layerPairs?: number; formats?: ImageFormat[]; dpi?: number } = {}): Promise<string[]> {
   const statsFile = join(runDir, 'stats.json');
   if (!existsSync(statsFile)) throw new Error(`${statsFile} does not exist: run 'compare --run ${runDir}' first`);
   const stats = JSON.parse(readFileSync(statsFile, 'utf8')) as Stats;
@@ -115,7 +115,7 @@ export async function writeReportFigures(runDir: string, opts: { layerPairs?: nu
   const trained = trainedDesignsIn(firstSeed);
   const { scores, method } = categoryIntervals(stats);
   const layers = await layerAnalysis(firstSeed, opts.layerPairs ?? 500);
-  const data: ReportFigureData = {
+  const data: RunFigureData = {
     loss: readLossCurves(firstSeed, trained), categoryScores: scores, intervalMethod: method,
     differences: differenceTable(stats), datasetScores: datasetScores(stats),
     layerSpearman: layers.spearman, layerNorms: layers.norms,

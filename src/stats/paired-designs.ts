@@ -11,7 +11,7 @@
 import { RankPool, weightedPearson } from './correlation.ts';
 import { countsOf, pairedBootstrap, type BootstrapOptions, type BootstrapResult } from './bootstrap.ts';
 import { pairedPermutationTest, type PermutationOptions, type PermutationResult } from './permutation.ts';
-import { matchedPairsRankBiserial, medianDifference } from './effectSize.ts';
+import { matchedPairsRankBiserial, medianDifference } from './effect-size.ts';
 
 export type PairedData =
   | { kind: 'values'; a: number[][]; b: number[][] }
