@@ -1,7 +1,7 @@
 // The batches the benchmark trains on: the same triples, in the same order, as the trainer's first
 // micro-batches for a seed (so the first step's loss can be checked against PyTorch on the same batch),
 // drawn and padded by the trainer's own functions.
-import { loadTrainingTriples, type Triple } from '../src/data/training-triples.ts';
+import { loadTrainingTriples, type Triple } from '../src/training/triples.ts';
 import { embeddingTokens } from '../src/embedding/embedder.ts';
 import type { TokenBatch } from '../src/model/batch.ts';
 import type { Tokenizer } from '../src/tokenizer/tokenizer.ts';

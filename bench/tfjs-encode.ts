@@ -12,7 +12,7 @@ import { PROFILES } from '../src/training/profiles.ts';
 import { buildEmbeddingModel } from '../src/training/trainer.ts';
 import { saveTensors } from '../src/training/checkpoint.ts';
 import { embeddingTokens, encodeTexts } from '../src/embedding/embedder.ts';
-import { evaluationTexts } from '../src/data/training-triples.ts';
+import { evaluationTexts } from '../src/training/triples.ts';
 import { padBatch } from '../src/model/batch.ts';
 import { mulberry32, shuffled } from '../src/util/random.ts';
 

@@ -36,7 +36,7 @@ import { buildEmbeddingModel, train, trainableVariables, tripleBatch } from '../
 import { AdamW, linearWarmupDecay } from '../src/training/adamw.ts';
 import { hardNegativeInfoNCE } from '../src/training/loss.ts';
 import { embedBatch, embeddingTokens, encodeTexts, type EmbeddingModel } from '../src/embedding/embedder.ts';
-import { loadTrainingTriples, type Triple } from '../src/data/training-triples.ts';
+import { loadTrainingTriples, type Triple } from '../src/training/triples.ts';
 import { dataFile } from '../src/data/files.ts';
 import { parseGgufHeader, type GgufHeader } from '../src/model/gguf.ts';
 import { ggufDecoderConfig } from '../src/model/gguf-decoder.ts';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stories260K } from './helpers.ts';
 import { forbidSyncReads, syncReadsWork } from '../src/backend/sync-reads.ts';
-import { loadTrainingTriples } from '../src/data/training-triples.ts';
+import { loadTrainingTriples } from '../src/training/triples.ts';
 import { train } from '../src/training/trainer.ts';
 import { designByName } from '../src/designs.ts';
 import { PROFILES, type Profile } from '../src/training/profiles.ts';

@@ -8,7 +8,7 @@ import { Cranfield, limitRetrieval } from '../src/eval/tasks/retrieval.ts';
 import { REALSumm, limitSummarization } from '../src/eval/tasks/summarization.ts';
 import { WikiQA, limitReranking } from '../src/eval/tasks/reranking.ts';
 import { TEXTS_PER_LIMITED_ITEM, distractorCount } from '../src/eval/tasks/sampling.ts';
-import type { RetrievalText } from '../src/eval/tasks/types.ts';
+import type { RetrievalText } from '../src/data/datasets/records.ts';
 
 test('limited Cranfield: the judged documents of the sampled queries plus the stated distractors, within 2 × limit texts', async () => {
   const full = await Cranfield.load();

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { stories260K } from './helpers.ts';
-import { loadTrainingTriples } from '../src/data/training-triples.ts';
+import { loadTrainingTriples } from '../src/training/triples.ts';
 import { train } from '../src/training/trainer.ts';
 import { designByName, TRAINED_DESIGNS } from '../src/designs.ts';
 import { PROFILES, type Profile } from '../src/training/profiles.ts';

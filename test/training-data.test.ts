@@ -8,7 +8,7 @@ import { projectRoot } from '../src/data/files.ts';
 import {
   DISJOINT_SOURCES, evaluationTexts, formatTripleCounts, loadTrainingTriples, overlapKey, SOURCE_SHARES, TRAINING_INSTRUCTIONS,
   triplesFromGroups, TRIPLE_SOURCES, type TrainingTriples,
-} from '../src/data/training-triples.ts';
+} from '../src/training/triples.ts';
 import { allTasks } from '../src/eval/tasks/index.ts';
 import { PROFILES } from '../src/training/profiles.ts';
 import { python } from './helpers.ts';

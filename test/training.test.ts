@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { stories260K } from './helpers.ts';
-import { loadTrainingTriples } from '../src/data/training-triples.ts';
+import { loadTrainingTriples } from '../src/training/triples.ts';
 import { train } from '../src/training/trainer.ts';
 import { designByName } from '../src/designs.ts';
 import { PROFILES, type Profile } from '../src/training/profiles.ts';

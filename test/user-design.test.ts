@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { stories260K } from './helpers.ts';
 import { registerDesign } from '../src/pooling/index.ts';
 import { designByName } from '../src/designs.ts';
-import { loadTrainingTriples } from '../src/data/training-triples.ts';
+import { loadTrainingTriples } from '../src/training/triples.ts';
 import { train } from '../src/training/trainer.ts';
 import { PROFILES } from '../src/training/profiles.ts';
 import { encodeTexts } from '../src/embedding/embedder.ts';

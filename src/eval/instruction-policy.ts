@@ -22,7 +22,7 @@
 // `instructed` field). 'none' evaluates bare texts.
 //
 // Training: the authors' collate adds no instruction to training queries ('none'); 'queries' gives
-// each training query its source's instruction (TRAINING_INSTRUCTIONS in src/data/training-triples.ts),
+// each training query its source's instruction (TRAINING_INSTRUCTIONS in src/training/triples.ts),
 // E5-style. Which pairing a profile uses was measured: see README, "Instructions".
 import type { Task, TaskCategory } from './tasks/index.ts';
 

@@ -9,7 +9,7 @@ import { padBatch } from '../model/batch.ts';
 import { gatherLast, maskedMean } from '../pooling/pooling.ts';
 import { spearman } from './metrics/correlation.ts';
 import { cosineSimilarity } from './metrics/similarity.ts';
-import type { StsPair } from './tasks/types.ts';
+import type { StsPair } from '../data/datasets/records.ts';
 
 export interface LayerScore { layer: number; spearman: number }
 

@@ -5,7 +5,8 @@ import {
   evaluateClassification, evaluateClustering, evaluatePairClassification, evaluateReranking,
   evaluateRetrieval, evaluateSTS, evaluateSummarization, type EvaluationResult,
 } from './evaluators/index.ts';
-import type { Quirks, Task } from './tasks/index.ts';
+import type { Task } from './tasks/index.ts';
+import type { Quirks } from '../data/datasets/records.ts';
 import { instructionFor, type EvalInstructionPolicyName } from './instruction-policy.ts';
 import {
   accuracyChance, averagePrecisionChance, meanAveragePrecisionChance, meanSpearmanChance, ndcgChance,

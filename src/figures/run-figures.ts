@@ -91,7 +91,7 @@ async function layerAnalysis(seedDir: string, limit: number): Promise<{ spearman
   const recorded = runBaseModel(seedDir);
   if (!recorded) throw new Error(`${seedDir}: no trained design records a base model (final/config.json); train first`);
   const base = await loadModel(recorded.model);
-  const { pairs } = (await taskByName('STSBenchmark').load({ limit })) as { pairs: import('../eval/tasks/types.ts').StsPair[] };
+  const { pairs } = (await taskByName('STSBenchmark').load({ limit })) as { pairs: import('../data/datasets/records.ts').StsPair[] };
   const spearman: LayerSeries[] = [];
   const norms: LayerWeights[] = [];
   const baseEm = await loadEmbeddingModel(undefined, 'base-mean', { base, maxLen: 128 });

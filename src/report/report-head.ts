@@ -7,7 +7,7 @@ import type { Stats } from './analysis.ts';
 import { DESIGN_LABELS, formatNumber } from './table.ts';
 import { sanityGate, sanityGateMarkdown } from './sanity-gate.ts';
 import { describeInstructionPolicy, type InstructionPolicy } from '../eval/instruction-policy.ts';
-import { SOURCE_SHARES, type TripleSource } from '../data/training-triples.ts';
+import { SOURCE_SHARES, type TripleSource } from '../training/triples.ts';
 
 export interface TrainingData {
   sources: string[];

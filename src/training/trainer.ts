@@ -17,7 +17,7 @@ import { createDesignPooling } from '../pooling/index.ts';
 import { assertHeadCheckpointCurrent } from '../pooling/head-checkpoint.ts';
 import type { Design } from '../designs.ts';
 import { modelIdentity, type LoadedModel } from '../model/load.ts';
-import type { Triple } from '../data/training-triples.ts';
+import type { Triple } from './triples.ts';
 import { embedBatch, embeddingTokens, type EmbeddingModel } from '../embedding/embedder.ts';
 import { padBatch, type TokenBatch } from '../model/batch.ts';
 import { mulberry32, shuffled } from '../util/random.ts';

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { readJsonFile } from '../io/json-file.ts';
 import { join } from 'node:path';
-import { loadTrainingTriples, formatTripleCounts, type Triple } from '../data/training-triples.ts';
+import { loadTrainingTriples, formatTripleCounts, type Triple } from './triples.ts';
 import { ensureDir, writeJsonAtomic } from '../io/atomic.ts';
 import type { Profile } from './profiles.ts';
 import { builtinTasks } from '../eval/tasks/index.ts';

@@ -1,40 +1,13 @@
 // Clustering tasks: mini-batch k-means on embeddings, scored by V-measure against the labels.
 // MiniNewsgroups (Subject lines, as MTEB's TwentyNewsgroupsClustering), Banking77 test, AG News.
 import { defaultDataStore, readDataFile } from '../../data/files.ts';
-import { DataFormatError, decodeUtf8OrCp1252, splitLines } from '../../data/text.ts';
-import { loadAgNewsCased, loadBanking77Split } from './classification.ts';
+import { loadAgNewsCased, loadBanking77Split } from '../../data/datasets/classification.ts';
 import { spread } from './sampling.ts';
-import type { ClusteringData, ClusteringTask, LabeledText, Quirks } from './types.ts';
+import type { ClusteringData, ClusteringTask } from './types.ts';
+import type { LabeledText, Quirks } from '../../data/datasets/records.ts';
+import { parseNewsgroupPost } from '../../data/datasets/clustering.ts';
 
 const NEWSGROUPS_DIR = 'data/clustering/mini_newsgroups/';
-
-/** One Usenet post: the `Subject:` header of the header block (the lines before the first blank
- *  line; folded continuation lines are joined, whitespace runs collapsed), with leading reply
- *  markers `Re:` (any case, repeated) removed because they say nothing about the topic. Exactly
- *  one Subject header is required. Files that are not valid UTF-8 are decoded as Windows-1252 (Latin-1 superset). */
-export function parseNewsgroupPost(bytes: Uint8Array, fileName: string): { subject: string; cp1252: boolean; reStripped: boolean } {
-  const { text, encoding } = decodeUtf8OrCp1252(bytes);
-  const lines = splitLines(text);
-  const end = lines.findIndex((l) => l.trim() === '');
-  const header = end === -1 ? lines : lines.slice(0, end);
-  const subjects: { line: number; value: string }[] = [];
-  header.forEach((l, i) => {
-    if (/^subject:/i.test(l)) subjects.push({ line: i + 1, value: l.slice('subject:'.length) });
-    else if (/^[ \t]/.test(l) && subjects.length > 0 && subjects[subjects.length - 1]!.line === i) {
-      // RFC 822 folding: the continuation belongs to the header above it.
-      const last = subjects[subjects.length - 1]!;
-      last.value += ` ${l.trim()}`;
-      last.line = i + 1;
-    }
-  });
-  if (subjects.length !== 1) {
-    throw new DataFormatError(fileName, subjects[1]?.line ?? 1, `${subjects.length} Subject: headers in the header block, expected 1`);
-  }
-  const raw = subjects[0]!.value.replace(/\s+/g, ' ').trim();
-  const subject = raw.replace(/^(?:re\s*:\s*)+/i, '').trim();
-  if (subject === '') throw new DataFormatError(fileName, subjects[0]!.line, 'empty Subject');
-  return { subject, cp1252: encoding === 'cp1252', reStripped: subject !== raw };
-}
 
 export const MiniNewsgroups: ClusteringTask = {
   name: 'MiniNewsgroups', category: 'Clustering', mainScore: 'v_measure', instructed: 'all',

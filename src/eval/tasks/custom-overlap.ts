@@ -5,7 +5,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJsonFile } from '../../io/json-file.ts';
-import { evaluationTexts, overlapKey, type Triple } from '../../data/training-triples.ts';
+import { evaluationTexts, overlapKey, type Triple } from '../../training/triples.ts';
 import { builtinTasks, type Task } from './index.ts';
 
 export interface TrainingOverlap {

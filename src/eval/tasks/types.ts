@@ -1,5 +1,7 @@
 // Task definitions in the MTEB style: a task knows its data files, how to parse them and its
 // metadata (category, main score, query instruction); evaluators know only embeddings and metrics.
+// The records a task's data holds are src/data/datasets/records.ts.
+import type { LabeledPair, LabeledText, Quirks, RerankingQuery, RetrievalText, StsPair, SummarizationDocument } from '../../data/datasets/records.ts';
 
 export type TaskCategory =
   | 'STS' | 'Classification' | 'Clustering' | 'PairClassification' | 'Reranking' | 'Retrieval' | 'Summarization';
@@ -16,9 +18,6 @@ export interface LoadOptions {
   limit?: number;
 }
 
-/** How often each stated format rule fired while loading, e.g. `{ blankLines: 250, droppedN3: 786 }`. */
-export type Quirks = Record<string, number>;
-
 interface Loaded {
   /** Mirror-relative paths of the files read. */
   files: string[];
@@ -27,21 +26,16 @@ interface Loaded {
   sha256?: Record<string, string>;
 }
 
-export interface StsPair { id: string; s1: string; s2: string; score: number }
 export interface StsData extends Loaded { pairs: StsPair[] }
 
-export interface LabeledText { text: string; label: string }
 export interface ClassificationData extends Loaded { train: LabeledText[]; test: LabeledText[]; labels: string[] }
 
 export interface ClusteringData extends Loaded { texts: string[]; labels: string[] }
 
-export interface LabeledPair { id: string; s1: string; s2: string; label: 0 | 1 }
 export interface PairClassificationData extends Loaded { pairs: LabeledPair[] }
 
-export interface RerankingQuery { id: string; query: string; positives: string[]; negatives: string[] }
 export interface RerankingData extends Loaded { queries: RerankingQuery[] }
 
-export interface RetrievalText { id: string; text: string }
 export interface RetrievalData extends Loaded {
   corpus: RetrievalText[];
   queries: RetrievalText[];
@@ -49,8 +43,6 @@ export interface RetrievalData extends Loaded {
   qrels: Map<string, Map<string, number>>;
 }
 
-export interface SystemSummary { system: string; text: string; human: number }
-export interface SummarizationDocument { docId: string; reference: string; summaries: SystemSummary[] }
 export interface SummarizationData extends Loaded { documents: SummarizationDocument[] }
 
 export interface DataByCategory {

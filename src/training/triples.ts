@@ -22,15 +22,16 @@
 // Then, per source: a triple with two equal texts is dropped (`degenerate`); a triple with any
 // text equal to an evaluation text is dropped (`overlapDropped`); repeats are dropped (`duplicates`),
 // all comparisons on `overlapKey` (case, whitespace, punctuation and tokenisation ignored).
-import { readDataFile } from './files.ts';
-import { alignedLines, DataFormatError } from './text.ts';
-import { loadBanking77Split } from '../eval/tasks/classification.ts';
+import { readDataFile } from '../data/files.ts';
+import { alignedLines, DataFormatError } from '../data/text.ts';
+import { loadBanking77Split } from '../data/datasets/classification.ts';
+import { parseMrpc } from '../data/datasets/pair-classification.ts';
+import { loadWikiQaSplit } from '../data/datasets/reranking.ts';
+import { parseSick, parseStsBenchmark } from '../data/datasets/sts.ts';
+// The evaluation tasks, only for their texts: the triples must stay disjoint from them.
 import { builtinTasks } from '../eval/tasks/index.ts';
 import type { Task } from '../eval/tasks/index.ts';
-import { parseMrpc } from '../eval/tasks/pair-classification.ts';
-import { loadWikiQaSplit } from '../eval/tasks/reranking.ts';
 import { mulberry32, shuffled as seededShuffle } from '../util/random.ts';
-import { parseSick, parseStsBenchmark } from '../eval/tasks/sts.ts';
 
 export const TRIPLE_SOURCES = ['esnli', 'twitterurl', 'wikiqa', 'stsb', 'sick', 'mrpc', 'banking77'] as const;
 export type TripleSource = (typeof TRIPLE_SOURCES)[number];
