@@ -1,6 +1,7 @@
-// The designs of the study as data: which pooling, which attention, which layers feed the pooling.
-// m1–m5 are the paper's Models 1–5; m6 is NV-Embed's latent attention; base-* embed with the
-// untrained base model (reference rows). A notebook cell can add its own design (registerDesign in
+// The designs of the study as data, in one table of three kinds: trained (m1–m5, the paper's Models
+// 1–5; m6, NV-Embed's latent attention), zero-shot (base-*: the untrained base model, reference rows)
+// and outside encoders (use-lite, minilm: reference rows that are not our decoder). One resolver turns
+// a `--designs` list into names. A notebook cell can add its own design (registerDesign in
 // src/pooling/user-pooling.ts); its record carries its pooling's source, so the trainer writes it into
 // the run's config.json and every later stage rebuilds it from the run folder alone. This file loads
 // no TensorFlow.js (the eval command's parent process must stay free of it).
@@ -41,6 +42,14 @@ export const DESIGNS: Record<string, Design> = {
 };
 
 export const TRAINED_DESIGNS = Object.values(DESIGNS).filter((x) => x.trained).map((x) => x.name);
+/** The base model used zero-shot (reference rows). */
+export const ZERO_SHOT_DESIGNS = Object.values(DESIGNS).filter((x) => !x.trained).map((x) => x.name);
+/** Outside reference encoders (src/eval/use-lite.ts, src/eval/minilm.ts): evaluated, never trained, never tested. */
+export const OUTSIDE_ENCODERS = ['use-lite', 'minilm'] as const;
+/** Reference rows: shown with absolute scores, never tested; evaluated once (first seed). */
+export const REFERENCE_ROWS: readonly string[] = [...ZERO_SHOT_DESIGNS, ...OUTSIDE_ENCODERS];
+/** Every name `--designs` accepts, `all` aside. */
+export const EVAL_DESIGNS: readonly string[] = [...Object.keys(DESIGNS), ...OUTSIDE_ENCODERS];
 
 /** Designs added in this process (registerDesign from a notebook cell). */
 const USER_DESIGNS = new Map<string, Design>();
@@ -48,7 +57,7 @@ const USER_DESIGNS = new Map<string, Design>();
 /** Add (or replace) a user design in this process. The built-in names are reserved. */
 export function addUserDesign(design: Design): void {
   if (DESIGNS[design.name]) throw new Error(`design '${design.name}' is built in (${Object.keys(DESIGNS).join(', ')}): give your design another name, e.g. m7`);
-  if (!/^[A-Za-z0-9][\w.-]*$/.test(design.name) || design.name === 'use-lite' || design.name === 'minilm' || design.name === 'all') {
+  if (!/^[A-Za-z0-9][\w.-]*$/.test(design.name) || (OUTSIDE_ENCODERS as readonly string[]).includes(design.name) || design.name === 'all') {
     throw new Error(`design name '${design.name}' is not usable: letters, digits, '_', '-' and '.' (it names a folder and a results file), not 'all', 'use-lite' or 'minilm'`);
   }
   USER_DESIGNS.set(design.name, design);
@@ -93,9 +102,27 @@ export function designByName(name: string, runDir?: string): Design {
     (runDir ? ` (and none is recorded in ${runDir}: neither ${join(runDir, name, 'final', 'config.json')} nor ${designDefinitionFile(runDir, name)})` : ''));
 }
 
-/** `all` → every trained built-in design; otherwise a comma-separated list, each checked (user designs found through `runDir`). */
+/** A name of EVAL_DESIGNS, or a user design recorded in `runDir` (see designByName). */
+export function knownDesign(name: string, runDir?: string): boolean {
+  if (EVAL_DESIGNS.includes(name)) return true;
+  try { designByName(name, runDir); return true; } catch { return false; }
+}
+
+/** `all` → the trained designs m1…m6; otherwise a comma-separated list of EVAL_DESIGNS (or user designs recorded in `runDir`), each checked. */
+export function resolveDesigns(spec: string, runDir?: string): string[] {
+  // `all` stands for every trained design, alone or in a list (`all,base-mean`)
+  const names = spec.split(',').map((s) => s.trim()).filter((s) => s !== '').flatMap((s) => (s === 'all' ? [...TRAINED_DESIGNS] : [s]));
+  if (names.length === 0) throw new Error(`--designs is empty; valid: all, ${EVAL_DESIGNS.join(', ')}`);
+  for (const n of names) {
+    if (!knownDesign(n, runDir)) throw new Error(`unknown design '${n}'; valid: all, ${EVAL_DESIGNS.join(', ')}${runDir ? `, or a design trained in ${runDir}` : ''}`);
+  }
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new Error(`design '${dup}' is listed twice in --designs`);
+  return names;
+}
+
+/** resolveDesigns, as decoder design records (an outside encoder is refused: it has none). */
 export function parseDesignList(spec: string, runDir?: string): Design[] {
-  if (spec === 'all') return TRAINED_DESIGNS.map((n) => designByName(n));
-  return spec.split(',').map((s) => designByName(s.trim(), runDir));
+  return resolveDesigns(spec, runDir).map((n) => designByName(n, runDir));
 }
 

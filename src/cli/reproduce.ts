@@ -11,8 +11,8 @@ import { parseArgs, intOption } from './args.ts';
 import { profileByName } from '../training/profiles.ts';
 import { verifyDataFiles } from '../data/files.ts';
 import { requireModelSpec } from '../model/load.ts';
-import { ensureDir } from '../io/atomic.ts';
-import { writeFileAtomic } from '../io/atomic.ts';
+import { ensureDir, writeFileAtomic } from '../io/atomic.ts';
+import { REFERENCE_ROWS } from '../designs.ts';
 import { reportHead } from '../report/report-head.ts';
 import type { Stats } from '../report/analysis.ts';
 
@@ -21,7 +21,7 @@ const log = (s: string) => process.stderr.write(s + '\n');
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
     profile: { default: 'quick' }, seeds: { default: '1' }, out: {}, jobs: { default: '2' },
-    references: { default: 'base-mean,base-eos,use-lite,minilm' },
+    references: { default: REFERENCE_ROWS.join(',') },
     model: { help: 'base model: a known name (e.g. smollm2-135m) or a GGUF / Hugging Face / llama2.c path (default: the profile\'s; paper has none)' },
   }, 'reproduce');
   const profile = profileByName(args.options.profile!);

@@ -22,10 +22,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { join, resolve } from 'node:path';
-import { DESIGNS } from '../designs.ts';
+import { DESIGNS, OUTSIDE_ENCODERS } from '../designs.ts';
 import { projectRoot } from '../data/files.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
-import { identityHash, OUTSIDE_ENCODERS } from './sentence-encoder.ts';
+import { identityHash } from './sentence-encoder.ts';
 
 export const CACHE_FORMAT = 'pa-embedding-cache/1';
 /** Segments beyond this many are merged into one when the cache is opened. */

@@ -2,7 +2,7 @@
 // decides the vectors (model files, design, checkpoint, max length, backend) so cached vectors are
 // reused only for the very same encoder. Our decoder designs and the outside USE-lite row both fit.
 import { createHash } from 'node:crypto';
-import { DESIGNS, TRAINED_DESIGNS, designByName } from '../designs.ts';
+import { EVAL_DESIGNS, knownDesign } from '../designs.ts';
 
 export interface EncodeResult {
   vectors: Float32Array[];
@@ -23,31 +23,6 @@ export interface SentenceEncoder {
   encode(texts: readonly string[], instruction: string, onProgress?: (done: number, total: number) => void): Promise<EncodeResult>;
   /** Release model memory. */
   dispose?(): void;
-}
-
-/** Outside reference encoders, beside the decoder designs of src/designs.ts. */
-export const OUTSIDE_ENCODERS = ['use-lite', 'minilm'] as const;
-
-/** Every name `eval --designs` accepts, `all` aside. */
-export const EVAL_DESIGNS: readonly string[] = [...Object.keys(DESIGNS), ...OUTSIDE_ENCODERS];
-
-/** A name of EVAL_DESIGNS, or a user design recorded in `runDir` (see designByName). */
-function knownDesign(name: string, runDir?: string): boolean {
-  if (EVAL_DESIGNS.includes(name)) return true;
-  try { designByName(name, runDir); return true; } catch { return false; }
-}
-
-/** `all` → the trained designs m1…m6; otherwise a comma-separated list of EVAL_DESIGNS (or user designs recorded in `runDir`), each checked. */
-export function resolveDesigns(spec: string, runDir?: string): string[] {
-  // `all` stands for every trained design, alone or in a list (`all,base-mean`)
-  const names = spec.split(',').map((s) => s.trim()).filter((s) => s !== '').flatMap((s) => (s === 'all' ? [...TRAINED_DESIGNS] : [s]));
-  if (names.length === 0) throw new Error(`--designs is empty; valid: all, ${EVAL_DESIGNS.join(', ')}`);
-  for (const n of names) {
-    if (!knownDesign(n, runDir)) throw new Error(`unknown design '${n}'; valid: all, ${EVAL_DESIGNS.join(', ')}${runDir ? `, or a design trained in ${runDir}` : ''}`);
-  }
-  const dup = names.find((n, i) => names.indexOf(n) !== i);
-  if (dup) throw new Error(`design '${dup}' is listed twice in --designs`);
-  return names;
 }
 
 /** Stable JSON (sorted keys) → sha256 hex: the same identity always hashes the same. */

@@ -16,9 +16,6 @@ import { writeFileAtomic } from '../io/atomic.ts';
 /** Where a seed's designs and results live. */
 export const seedDir = (runDir: string, seed: number): string => join(runDir, `seed-${seed}`);
 
-/** Reference rows evaluated once (first seed), as `npm run reproduce` does. */
-export const REFERENCE_ROWS = ['base-mean', 'base-eos', 'use-lite', 'minilm'] as const;
-
 export interface ProfileLike { name: string; steps: number; evalLimit?: number }
 
 /** Run `npm run cli -- <argv>` in a child process; every output line goes to `log` as it arrives. */

@@ -14,11 +14,8 @@ import type { BootstrapResult } from '../stats/bootstrap.ts';
 import type { PermutationResult } from '../stats/permutation.ts';
 import { type Category, type PerSample, type SeedRun, type TaskChance } from './results.ts';
 import { chanceLevel, type ChanceLevel } from './chance-level.ts';
+import { OUTSIDE_ENCODERS, REFERENCE_ROWS } from '../designs.ts';
 
-/** Outside reference rows: shown with absolute scores, never tested. */
-export const REFERENCE_DESIGNS = ['base-mean', 'base-eos', 'use-lite', 'minilm'];
-/** Reference rows that are not the decoder (left out of the chance-level rule). */
-export const OUTSIDE_ENCODERS = ['use-lite', 'minilm'];
 /** Column order: the paper's four categories first. */
 export const CATEGORY_ORDER: Category[] = ['STS', 'Classification', 'Retrieval', 'Clustering', 'PairClassification', 'Reranking', 'Summarization'];
 
@@ -189,7 +186,7 @@ function alignPerSample(a: Map<number, PerSample> | undefined, b: Map<number, Pe
 
 export function analyze(runs: SeedRun[], options: AnalysisOptions = {}): Stats {
   const baseline = options.baseline ?? 'm1';
-  const references = options.references ?? REFERENCE_DESIGNS;
+  const references = options.references ?? REFERENCE_ROWS;
   const opts = {
     resamples: options.resamples ?? 2000,
     permutations: options.permutations ?? 9999,
@@ -295,7 +292,7 @@ export function analyze(runs: SeedRun[], options: AnalysisOptions = {}): Stats {
   const policies = new Set<string>();
   for (const run of runs) {
     for (const res of Object.values(run.designs)) {
-      if (res.instruction_policy && !OUTSIDE_ENCODERS.includes(res.design)) policies.add(JSON.stringify(res.instruction_policy));
+      if (res.instruction_policy && !(OUTSIDE_ENCODERS as readonly string[]).includes(res.design)) policies.add(JSON.stringify(res.instruction_policy));
       for (const [dataset, task] of Object.entries(res.tasks)) {
         if (!task.chance) continue;
         const known = chance[dataset];
@@ -306,7 +303,7 @@ export function analyze(runs: SeedRun[], options: AnalysisOptions = {}): Stats {
   }
   if (policies.size > 1) warnings.push(`the results record different instruction policies: ${[...policies].join(' vs ')}`);
   const seedMeans = Object.fromEntries(designs.map((d) => [d, Object.fromEntries([...idx.scores.get(d)!].map(([ds, m]) => [ds, seedMean(m)]))]));
-  const decoderDesigns = designs.filter((d) => !OUTSIDE_ENCODERS.includes(d));
+  const decoderDesigns = designs.filter((d) => !(OUTSIDE_ENCODERS as readonly string[]).includes(d));
   const chance_level = chanceLevel(seedMeans, Object.fromEntries(idx.category), chance, decoderDesigns, categories);
   if (chance_level.unknown.length) warnings.push(`no chance level recorded for ${chance_level.unknown.join(', ')} (results written before eval recorded it)`);
 

@@ -4,8 +4,7 @@
 // "Beats" here: a higher mean over the categories all three rows have (each category the mean of
 // its datasets' seed-mean main scores); the categories it wins are listed too.
 import type { Stats } from './analysis.ts';
-
-export const BASE_ROWS = ['base-mean', 'base-eos'] as const;
+import { ZERO_SHOT_DESIGNS } from '../designs.ts';
 
 export interface GateComparison {
   base: string;
@@ -32,7 +31,7 @@ export function sanityGate(stats: Stats): SanityGate {
   const mine = stats.category_scores[design] ?? {};
   const comparisons: GateComparison[] = [];
   const missing: string[] = [];
-  for (const base of BASE_ROWS) {
+  for (const base of ZERO_SHOT_DESIGNS) {
     const other = stats.category_scores[base];
     if (!other) { missing.push(base); continue; }
     const categories = stats.categories.filter((c) => mine[c] && other[c]);
