@@ -124,8 +124,13 @@ export function forward(model: Decoder, batch: TokenBatch, opts: ForwardOptions)
   let x = embedTokens(w.embed, batch.ids); // [B·T, dim]
   const states: tf.Tensor2D[] = [x];
   w.layers.forEach((l, i) => {
-    x = tf.add(x, attention(c, l, i, rmsNorm(x, l.attnNorm, c.normEps), batch, ropeQ, ropeK, bias, opts));
-    x = tf.add(x, mlp(l, i, rmsNorm(x, l.mlpNorm, c.normEps), opts));
+    // One tidy per layer frees its intermediates as soon as the layer is done (a gradient tape keeps
+    // what its backward pass needs): without it a 32×64 SmolLM2 batch held every layer's at once (4.1 GB).
+    const input = x;
+    x = tf.tidy(() => {
+      const h = tf.add(input, attention(c, l, i, rmsNorm(input, l.attnNorm, c.normEps), batch, ropeQ, ropeK, bias, opts));
+      return tf.add(h, mlp(l, i, rmsNorm(h, l.mlpNorm, c.normEps), opts));
+    });
     states.push(x);
   });
   states[states.length - 1] = rmsNorm(x, w.finalNorm, c.normEps);
