@@ -45,6 +45,7 @@ import type { Decoder, LayerWeights } from '../src/model/weights.ts';
 import { createHash } from 'node:crypto';
 import { mulberry32 } from '../src/util/random.ts';
 import { median } from '../src/stats/descriptive.ts';
+import { lossFile } from '../src/run-folder.ts';
 
 /** Largest allowed difference from the cpu backend. */
 const TOLERANCES = {
@@ -222,7 +223,7 @@ async function trainerRuns(base: LoadedModel, triples: Triple[], designs: string
   const runDir = mkdtempSync(join(tmpdir(), 'gpu-check-train-'));
   for (const name of designs) {
     const r = await train({ design: designByName(name), profile: { ...profile, steps: TRAINER_STEPS, checkpointEvery: 2 }, seed: SEED, runDir, base, triples, log: () => {} });
-    const curve = readFileSync(join(runDir, name, 'loss.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { loss: number; grad_norm: number });
+    const curve = readFileSync(lossFile(runDir, name), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { loss: number; grad_norm: number });
     const vectors = await encodeTexts(r.model, triples.slice(0, 8).map((t) => t.query));
     out[name] = { losses: curve.map((c) => c.loss), gradNorms: curve.map((c) => c.grad_norm), seconds: r.seconds, embeddingNorms: vectors.map((v) => Math.hypot(...v)) };
     log(`${name}: trainer ${TRAINER_STEPS} steps in ${r.seconds.toFixed(1)} s, losses ${out[name]!.losses.map((x) => x.toFixed(4)).join(' ')}`);

@@ -18,6 +18,7 @@ import { cellSource, parseNotebook, serializeNotebook } from '../src/notebook/st
 import { addStaticPngs, inlineFigures, markRun, numberExecuted } from '../src/notebook/executed.ts';
 import { exportFigures } from '../src/figures/export.ts';
 import { writeFileAtomic } from '../src/io/atomic.ts';
+import { figuresDir } from '../src/run-folder.ts';
 
 const APT = 'apt-get install -y --no-install-recommends jupyter-nbconvert python3-nbclient jupyter-client';
 
@@ -190,7 +191,7 @@ export async function main(argv: string[]): Promise<number> {
   if (names.length === 0) throw new UsageError(`${cmd}: no notebooks in ${srcDir}`);
   const outDir = join(runDir, 'notebooks');
   if (outDir === srcDir) throw new UsageError(`${cmd}: --out would write the executed copies over the sources`);
-  mkdirSync(join(runDir, 'figures'), { recursive: true });
+  mkdirSync(figuresDir(runDir), { recursive: true });
   mkdirSync(outDir, { recursive: true });
 
   const jupyter = jupyterCommand();

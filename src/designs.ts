@@ -6,8 +6,8 @@
 // the run's config.json and every later stage rebuilds it from the run folder alone. This file loads
 // no TensorFlow.js (the eval command's parent process must stay free of it).
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { AttentionMode } from './model/decoder.ts';
+import { designDefinitionFile, finalConfigFile } from './run-folder.ts';
 
 export interface Design {
   name: string;
@@ -67,8 +67,6 @@ export function userDesigns(): Design[] {
   return [...USER_DESIGNS.values()];
 }
 
-/** Where a user design's definition is written before training: `<runDir>/designs/<name>.json`. */
-export const designDefinitionFile = (runDir: string, name: string): string => join(runDir, 'designs', `${name}.json`);
 
 function readJson(file: string): unknown {
   try { return JSON.parse(readFileSync(file, 'utf8')); } catch (e) { throw new Error(`${file}: cannot read it as JSON (${(e as Error).message})`); }
@@ -92,14 +90,14 @@ export function designByName(name: string, runDir?: string): Design {
   const found = DESIGNS[name] ?? USER_DESIGNS.get(name);
   if (found) return found;
   if (runDir) {
-    const config = join(runDir, name, 'final', 'config.json');
+    const config = finalConfigFile(runDir, name);
     if (existsSync(config)) return designFromFile(config, name, (readJson(config) as { design?: unknown }).design);
     const def = designDefinitionFile(runDir, name);
     if (existsSync(def)) return designFromFile(def, name, readJson(def));
   }
   const user = USER_DESIGNS.size ? `, ${[...USER_DESIGNS.keys()].join(', ')}` : '';
   throw new Error(`unknown design '${name}'; valid: ${Object.keys(DESIGNS).join(', ')}${user}` +
-    (runDir ? ` (and none is recorded in ${runDir}: neither ${join(runDir, name, 'final', 'config.json')} nor ${designDefinitionFile(runDir, name)})` : ''));
+    (runDir ? ` (and none is recorded in ${runDir}: neither ${finalConfigFile(runDir, name)} nor ${designDefinitionFile(runDir, name)})` : ''));
 }
 
 /** A name of EVAL_DESIGNS, or a user design recorded in `runDir` (see designByName). */

@@ -11,7 +11,7 @@ import { evaluateRetrieval } from '../src/eval/evaluators/retrieval.ts';
 import { evaluateSummarization, type SummarizationDocument } from '../src/eval/evaluators/summarization.ts';
 import { evaluateClassification } from '../src/eval/evaluators/classification.ts';
 import { evaluateClustering } from '../src/eval/evaluators/clustering.ts';
-import { createRng, type Rng } from '../src/util/random.ts';
+import { createRng } from '../src/util/random.ts';
 import { python } from './helpers.ts';
 
 const TOL = 1e-9;

@@ -10,7 +10,7 @@ import { averagePrecision } from '../src/eval/metrics/average-precision.ts';
 import { homogeneityCompletenessVMeasure } from '../src/eval/metrics/v-measure.ts';
 import { accuracy, macroF1 } from '../src/eval/metrics/classification-metrics.ts';
 import { findBestAccuracyAndThreshold, findBestF1AndThreshold } from '../src/eval/metrics/best-threshold.ts';
-import { createRng, type Rng } from '../src/util/random.ts';
+import { createRng } from '../src/util/random.ts';
 import { python } from './helpers.ts';
 
 

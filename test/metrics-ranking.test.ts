@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rerankingAveragePrecision, rerankingMrrAtK } from '../src/eval/metrics/reranking-metrics.ts';
 import { mrrAtK, ndcgAtK, rankByScoreThenDocId, recallAtK } from '../src/eval/metrics/retrieval-metrics.ts';
-import { createRng, type Rng } from '../src/util/random.ts';
+import { createRng } from '../src/util/random.ts';
 import { python } from './helpers.ts';
 
 const TOL = 1e-9;

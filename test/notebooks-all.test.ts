@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../src/notebook/context.ts';
 import { cellSource, parseNotebook } from '../src/notebook/strip.ts';
-import { evalState, runCli, seedDir, trainState } from '../src/notebook/stages.ts';
+import { evalState, runCli, trainState } from '../src/notebook/stages.ts';
+import { seedDir } from '../src/run-folder.ts';
 
 const STUDY = ['00-setup', '01-data', '02-base-model', '03-train', '04-evaluate', '05-compare', '06-figures', '07-new-pooling'];
 

@@ -4,7 +4,6 @@
 // Reads DIR/results/<design>.json (or DIR/seed-<n>/results/<design>.json) and writes
 // DIR/stats.json, DIR/table.md, DIR/table.html and DIR/table.tex.
 import { writeFileAtomic } from '../io/atomic.ts';
-import { join } from 'node:path';
 import { floatOption, intOption, parseArgs, required, UsageError } from './args.ts';
 import { readRun, ResultsError } from '../report/results.ts';
 import { resultsConsistency } from '../report/consistency.ts';
@@ -14,6 +13,7 @@ import { buildTable } from '../report/table.ts';
 import { tableToMarkdown } from '../report/markdown.ts';
 import { htmlDocument, tableToHtml } from '../report/html.ts';
 import { tableToLatex } from '../report/latex.ts';
+import { statsFile, tableFile } from '../run-folder.ts';
 
 /** JSON with NaN and ±Infinity written as null (JSON has no such numbers). */
 export function statsToJson(stats: Stats): string {
@@ -46,11 +46,11 @@ export async function run(argv: string[]): Promise<number> {
   });
   const table = buildTable(stats, loadPaperTable());
   // atomic: a killed compare never leaves a half-written table that looks complete
-  writeFileAtomic(join(dir, 'stats.json'), statsToJson(stats));
-  writeFileAtomic(join(dir, 'table.md'), tableToMarkdown(table));
-  writeFileAtomic(join(dir, 'table.html'), htmlDocument(tableToHtml(table)));
-  writeFileAtomic(join(dir, 'table.tex'), tableToLatex(table));
+  writeFileAtomic(statsFile(dir), statsToJson(stats));
+  writeFileAtomic(tableFile(dir, 'md'), tableToMarkdown(table));
+  writeFileAtomic(tableFile(dir, 'html'), htmlDocument(tableToHtml(table)));
+  writeFileAtomic(tableFile(dir, 'tex'), tableToLatex(table));
   for (const w of stats.warnings) process.stderr.write(`warning: ${w}\n`);
-  process.stderr.write(`wrote ${['stats.json', 'table.md', 'table.html', 'table.tex'].map((f) => join(dir, f)).join(', ')}\n`);
+  process.stderr.write(`wrote ${[statsFile(dir), tableFile(dir, 'md'), tableFile(dir, 'html'), tableFile(dir, 'tex')].join(', ')}\n`);
   return 0;
 }

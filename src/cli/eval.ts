@@ -7,15 +7,16 @@
 import { spawn } from 'node:child_process';
 import { childEnv } from '../backend/child-threads.ts';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { intOption, parseArgs, required, UsageError } from './args.ts';
 import { DESIGNS, OUTSIDE_ENCODERS, resolveDesigns } from '../designs.ts';
-import { resolveTasks, resultsFile } from '../eval/runner.ts';
+import { resolveTasks } from '../eval/runner.ts';
 import { settlePreviousResults } from '../eval/previous-results.ts';
 import { acquireLock, describeHolder, liveHolder } from '../io/lock.ts';
 import { evalPolicyByName, type InstructionPolicy } from '../eval/instruction-policy.ts';
 import { runBaseModel } from '../embedding/run-model.ts';
+import { finalConfigFile, resultsDir, resultsFile } from '../run-folder.ts';
 // Nothing imported here loads TensorFlow.js (src/training/* does): a --child use-lite process must
 // stay free of it.
 
@@ -84,7 +85,7 @@ export async function run(argv: string[]): Promise<number> {
   catch (e) { throw new UsageError(`${cmd}: --instructions: ${(e as Error).message}`); }
 
   // Every missing checkpoint is reported before any work starts.
-  const configOf = (d: string) => join(runDir, d, 'final', 'config.json');
+  const configOf = (d: string) => finalConfigFile(runDir, d);
   const missing = designs.filter((d) => (DESIGNS[d]?.trained ?? !(OUTSIDE_ENCODERS as readonly string[]).includes(d)) && !existsSync(configOf(d)));
   if (missing.length) {
     throw new Error(missing.map((d) => `design '${d}' has no final checkpoint: ${configOf(d)} does not exist (train it first)`).join('\n'));
@@ -115,7 +116,7 @@ export async function run(argv: string[]): Promise<number> {
   };
   await Promise.all(Array.from({ length: workers }, worker));
   if (failures.length) { log(`eval: failed: ${failures.join(', ')} (see the errors above)`); return 1; }
-  if (designs.length > 1) log(`eval: ${designs.length} designs → ${join(runDir, 'results')}`);
+  if (designs.length > 1) log(`eval: ${designs.length} designs → ${resultsDir(runDir)}`);
   return 0;
 }
 

@@ -15,6 +15,7 @@ import { ensureDir, writeFileAtomic } from '../io/atomic.ts';
 import { REFERENCE_ROWS } from '../designs.ts';
 import { reportHead } from '../report/report-head.ts';
 import type { Stats } from '../report/analysis.ts';
+import { figuresDir, reportFile, seedDir, statsFile, tableFile } from '../run-folder.ts';
 
 const log = (s: string) => process.stderr.write(s + '\n');
 
@@ -50,14 +51,13 @@ export async function run(argv: string[]): Promise<number> {
     if (bad.length) throw new Error(`data verify: ${bad.length} files failed, e.g. ${bad[0]!.path}: ${bad[0]!.message}`);
     log(`data verify: ${results.length} files ok`);
   });
-  const seedDir = (s: number) => join(out, `seed-${s}`);
   for (const s of seeds) {
-    await stage(`train (seed ${s})`, () => cli(['train', '--design', 'all', '--profile', profile.name, '--seed', String(s), '--out', seedDir(s), '--jobs', jobs, '--resume', ...modelArgs]));
+    await stage(`train (seed ${s})`, () => cli(['train', '--design', 'all', '--profile', profile.name, '--seed', String(s), '--out', seedDir(out, s), '--jobs', jobs, '--resume', ...modelArgs]));
   }
   for (const [i, s] of seeds.entries()) {
     // reference rows do not depend on the training seed: evaluate them once
     const designs = i === 0 && args.options.references ? `all,${args.options.references}` : 'all';
-    await stage(`evaluate (seed ${s})`, () => cli(['eval', '--run', seedDir(s), '--designs', designs, '--profile', profile.name, '--jobs', jobs, ...modelArgs]));
+    await stage(`evaluate (seed ${s})`, () => cli(['eval', '--run', seedDir(out, s), '--designs', designs, '--profile', profile.name, '--jobs', jobs, ...modelArgs]));
   }
   await stage('compare', () => cli(['compare', '--run', out]));
   await stage('figures', async () => {
@@ -65,7 +65,7 @@ export async function run(argv: string[]): Promise<number> {
     await writeRunFigures(out);
   });
   writeReport(out, `${profile.name}`, seeds, timings, (Date.now() - t0) / 1000, model);
-  log(`\nreport: ${join(out, 'REPORT.md')}`);
+  log(`\nreport: ${reportFile(out)}`);
   return 0;
 }
 
@@ -78,12 +78,12 @@ function cli(argv: string[]): Promise<void> {
 }
 
 function writeReport(out: string, profile: string, seeds: number[], timings: { stage: string; seconds: number }[], total: number, model: string): void {
-  const table = existsSync(join(out, 'table.md')) ? readFileSync(join(out, 'table.md'), 'utf8') : '(no table)';
-  const figDir = join(out, 'figures');
+  const table = existsSync(tableFile(out, 'md')) ? readFileSync(tableFile(out, 'md'), 'utf8') : '(no table)';
+  const figDir = figuresDir(out);
   const figures = existsSync(figDir) ? readdirSync(figDir).filter((f) => f.endsWith('.png')).sort() : [];
   // the sanity gate, instructions, training sources and chance-level tasks come first
-  const statsFile = join(out, 'stats.json');
-  const head = existsSync(statsFile) ? reportHead(JSON.parse(readFileSync(statsFile, 'utf8')) as Stats, out) : '(no stats.json)';
+  const stats = statsFile(out);
+  const head = existsSync(stats) ? reportHead(JSON.parse(readFileSync(stats, 'utf8')) as Stats, out) : '(no stats.json)';
   const lines = [
     `# Pooling and attention designs — ${profile} profile`,
     '',
@@ -112,5 +112,5 @@ function writeReport(out: string, profile: string, seeds: number[], timings: { s
     `- Files: \`stats.json\` (every test), \`table.md|html|tex\`, \`seed-*/results/*.json\` (scores and per-sample values), \`seed-*/<design>/loss.jsonl\`.`,
     '',
   ];
-  writeFileAtomic(join(out, 'REPORT.md'), lines.join('\n'));
+  writeFileAtomic(reportFile(out), lines.join('\n'));
 }

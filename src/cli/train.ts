@@ -12,11 +12,11 @@ import { DESIGNS, parseDesignList } from '../designs.ts';
 import { profileByName, type Profile } from '../training/profiles.ts';
 import { runTriples } from '../training/triples-file.ts';
 import { acquireLock, describeHolder, liveHolder } from '../io/lock.ts';
+import { finalConfigFile, finalDir, trainLockFile } from '../run-folder.ts';
 
 const log = (s: string) => process.stderr.write(s + '\n');
 
 /** One training process per design at a time: the lock file of `design` in `out`. */
-export const trainLockFile = (out: string, design: string) => join(out, design, 'train.lock');
 
 export async function run(argv: string[]): Promise<number> {
   const cmd = 'train';
@@ -44,9 +44,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   checkWritable(out, cmd);
   // a finished design is not overwritten silently: its results were computed from those weights
-  const finished = designs.filter((d) => existsSync(join(out, d.name, 'final', 'config.json')));
+  const finished = designs.filter((d) => existsSync(finalConfigFile(out, d.name)));
   if (finished.length && !args.flags.force && !args.flags.resume) {
-    throw new UsageError(`${cmd}: ${finished.map((d) => d.name).join(', ')} already ${finished.length > 1 ? 'have' : 'has'} final weights in ${out} (${join(out, finished[0]!.name, 'final')}); `
+    throw new UsageError(`${cmd}: ${finished.map((d) => d.name).join(', ')} already ${finished.length > 1 ? 'have' : 'has'} final weights in ${out} (${finalDir(out, finished[0]!.name)}); `
       + `pass --force to retrain (then evaluate again: eval --run ${out} --designs ${finished.map((d) => d.name).join(',')}), or --resume to keep them`);
   }
   const busy = designs.flatMap((d) => { const h = liveHolder(trainLockFile(out, d.name)); return h ? [`${d.name} (${describeHolder(h)})`] : []; });

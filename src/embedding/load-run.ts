@@ -2,7 +2,7 @@
 // the base model alone for the zero-shot reference designs. The run folder is the record of its base
 // model: every trained design's final/config.json names it (with the sha256 of its files), and the
 // zero-shot designs of a run use that same model unless one is given explicitly.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { DEFAULT_BASE_MODEL, runBaseModel } from './run-model.ts';
 
 export { DEFAULT_BASE_MODEL, runBaseModel };
@@ -13,10 +13,11 @@ import { createDesignPooling, createPooling } from '../pooling/index.ts';
 import { assertHeadCheckpointCurrent } from '../pooling/head-checkpoint.ts';
 import { Lora } from '../training/lora.ts';
 import { trainableDecoder } from '../training/full-finetune.ts';
-import { assignTensors, finalDir, loadVerifiedTensors } from '../training/checkpoint.ts';
+import { assignTensors, loadVerifiedTensors } from '../training/checkpoint.ts';
 import type { RunConfig } from '../training/trainer.ts';
 import type { EmbeddingModel } from './embedder.ts';
 import { readJsonFile } from '../io/json-file.ts';
+import { finalConfigFile, finalDir } from '../run-folder.ts';
 
 /** Throws unless the base model's files are those the run recorded (a changed file would silently mix models). */
 export async function checkRunBaseModel(model: string, recorded: Record<string, string> | undefined, where: string): Promise<void> {
@@ -37,7 +38,7 @@ export async function loadEmbeddingModel(runDir: string | undefined, designName:
   }
   if (!runDir) throw new Error(`design '${designName}' is trained: give the run folder (--run DIR)`);
   const dir = finalDir(runDir, designName);
-  const configFile = join(dir, 'config.json');
+  const configFile = finalConfigFile(runDir, designName);
   if (!existsSync(configFile)) throw new Error(`${configFile} does not exist: design '${designName}' has no final checkpoint in ${runDir} (train it first)`);
   const config = readJsonFile<RunConfig>(configFile, `the final config of design ${designName}`, `retrain it: train --design ${designName} --force`);
   await checkRunBaseModel(config.model, config.modelFiles, configFile);

@@ -1,8 +1,8 @@
 // The base model a run folder records: light (no TensorFlow.js), so a CLI parent can read it.
 import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { readJsonFile } from '../io/json-file.ts';
 import type { RunConfig } from '../training/trainer.ts';
+import { finalConfigFile } from '../run-folder.ts';
 
 /** Fallback for a zero-shot design outside any run folder, with no model given (tests, notebooks). */
 export const DEFAULT_BASE_MODEL = 'stories260K';
@@ -15,7 +15,7 @@ export function runBaseModel(runDir: string): { model: string; modelFiles?: Reco
   if (!existsSync(runDir)) return undefined;
   let found: { model: string; modelFiles?: Record<string, string>; from: string } | undefined;
   for (const d of readdirSync(runDir, { withFileTypes: true })) {
-    const file = join(runDir, d.name, 'final', 'config.json');
+    const file = finalConfigFile(runDir, d.name);
     if (!d.isDirectory() || !existsSync(file)) continue;
     const c = readJsonFile<RunConfig>(file, `the final config of design ${d.name}`, `retrain it: train --design ${d.name} --force`);
     if (typeof c.model !== 'string' || c.model === '') throw new Error(`${file}: no base model recorded ("model")`);

@@ -3,15 +3,15 @@
 // checkpoint (sha256 of final/config.json, which records the sha256 of each weight file), the max
 // length and how it treats the instruction, and the backend (float rounding differs between backends).
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { backendName, initBackend } from '../backend/index.ts';
 import { designByName } from '../designs.ts';
 import { encodeTexts, type EmbeddingModel } from '../embedding/embedder.ts';
 import { DEFAULT_BASE_MODEL, loadEmbeddingModel, runBaseModel } from '../embedding/load-run.ts';
 import { modelIdentity } from '../model/load.ts';
-import { finalDir, sha256 } from '../training/checkpoint.ts';
+import { sha256 } from '../training/checkpoint.ts';
 import type { OpenEncoderOptions, SentenceEncoder } from './sentence-encoder.ts';
 import { parseJsonText } from '../io/json-file.ts';
+import { finalConfigFile } from '../run-folder.ts';
 
 /** How the max length treats the instruction (part of the cache identity). */
 export const INSTRUCTION_BUDGET = 'max_len counts the text only: instruction tokens come on top';
@@ -26,7 +26,7 @@ export async function openDesignEncoder(name: string, opts: OpenEncoderOptions =
   let identity: Record<string, unknown>;
   if (design.trained) {
     if (!opts.runDir) throw new Error(`design '${name}' is trained: give the run folder (--run DIR)`);
-    const configFile = join(finalDir(opts.runDir, name), 'config.json');
+    const configFile = finalConfigFile(opts.runDir, name);
     if (!existsSync(configFile)) throw new Error(`${configFile} does not exist: design '${name}' has no final checkpoint in ${opts.runDir} (train it first)`);
     const configBytes = readFileSync(configFile);
     const config = parseJsonText<{ model: string; maxLen: number; files: Record<string, string> }>(configBytes.toString('utf8'), configFile, `the final config of design ${name}`, `retrain it: train --design ${name} --force`);

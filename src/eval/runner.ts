@@ -5,7 +5,6 @@
 //     items, instruction, files, quirks?, cache: {...} } } }
 // A rerun with the same encoder identity and limit keeps the tasks it does not recompute.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { cacheKey, EmbeddingCache, runIndependent, sharedCacheRoot } from './embedding-cache.ts';
 import { runTask } from './run-task.ts';
@@ -14,6 +13,7 @@ import type { Chance } from './chance.ts';
 import { DEFAULT_INSTRUCTION_POLICY, type InstructionPolicy } from './instruction-policy.ts';
 import { identityHash, openEncoder, type OpenEncoderOptions, type SentenceEncoder } from './sentence-encoder.ts';
 import { allTasks, builtinTasks, TASK_CATEGORIES, type Task } from './tasks/index.ts';
+import { resultsDir, resultsFile, runEmbeddingCacheDir } from '../run-folder.ts';
 
 /** Texts encoded per call (and per cache segment): bounds the work lost to an interruption. */
 const ENCODE_CHUNK = 2048;
@@ -40,11 +40,10 @@ export function resolveTasks(spec: string): Task[] {
   return allTasks.filter((t) => wanted.has(t));
 }
 
-export const resultsFile = (runDir: string, design: string) => join(runDir, 'results', `${design}.json`);
 /** Where a design's embeddings are cached: the shared folder for run-independent designs (zero-shot
  *  rows, outside encoders; see embedding-cache.ts), else DIR/cache/embeddings. */
 export const cacheRoot = (runDir: string, design?: string) =>
-  (design !== undefined && runIndependent(design) ? sharedCacheRoot() : join(runDir, 'cache', 'embeddings'));
+  (design !== undefined && runIndependent(design) ? sharedCacheRoot() : runEmbeddingCacheDir(runDir));
 
 export interface CacheStats {
   /** texts asked for (with repeats) */
@@ -141,7 +140,7 @@ export async function evaluateDesign(opts: EvaluateDesignOptions): Promise<Desig
   log(`${tag} ${encoder.backend}; cache ${cache.dir}: ${cache.size} vectors in ${cache.segments} segments; limit ${opts.limit ?? 'all'}; ${opts.tasks.length} tasks`);
 
   const file = resultsFile(opts.runDir, opts.design);
-  mkdirSync(join(opts.runDir, 'results'), { recursive: true });
+  mkdirSync(resultsDir(opts.runDir), { recursive: true });
   const limit = opts.limit ?? null;
   const policy = opts.instructionPolicy ?? DEFAULT_INSTRUCTION_POLICY;
   const previous = readPrevious(file, idHash, limit, encoder.usesInstructions, policy);

@@ -1,14 +1,14 @@
 // Reading figure inputs from a run folder. Only files with a documented format: the trainer's
 // `<run>/<design>/loss.jsonl` ({step, loss, ...} per line).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { LossCurve, LossPoint } from './loss-curves.ts';
 import { designOrder } from '../report/analysis.ts';
+import { lossFile } from '../run-folder.ts';
 
-/** The designs trained in a seed folder (those with `<design>/<file>`), m1…m6 first, then user designs. */
-export function trainedDesignsIn(seedDir: string, file = 'loss.jsonl'): string[] {
+/** The designs trained in a seed folder (those with the file `fileOf` names, default their loss.jsonl), m1…m6 first, then user designs. */
+export function trainedDesignsIn(seedDir: string, fileOf: (dir: string, design: string) => string = lossFile): string[] {
   if (!existsSync(seedDir)) return [];
-  return readdirSync(seedDir).filter((d) => existsSync(join(seedDir, d, file))).sort(designOrder);
+  return readdirSync(seedDir).filter((d) => existsSync(fileOf(seedDir, d))).sort(designOrder);
 }
 
 /** Parse a loss.jsonl file; a malformed line is an error naming file and line. */
@@ -29,5 +29,5 @@ export function readLossJsonl(file: string): LossPoint[] {
 
 /** The loss curves of `designs` in a run folder. */
 export function readLossCurves(runDir: string, designs: string[]): LossCurve[] {
-  return designs.map((design) => ({ design, rows: readLossJsonl(join(runDir, design, 'loss.jsonl')) }));
+  return designs.map((design) => ({ design, rows: readLossJsonl(lossFile(runDir, design)) }));
 }

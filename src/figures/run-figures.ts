@@ -1,8 +1,7 @@
 // Every figure of a study run, built from the run folder's files (stats.json, seed-*/<design>/loss.jsonl,
 // the trained heads) and exported as PNG and SVG into <run>/figures. The figure inputs are also kept as
 // <run>/figures/data.json so a notebook can restyle them without recomputing.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import {
   categoryScoresFigure, datasetScoresFigure, differenceHeatmapFigure, exportFigures, layerNormsFigure,
   layerSpearmanFigure, lossCurvesFigure, readLossCurves, type CategoryScores, type DatasetScores,
@@ -13,6 +12,7 @@ import type { Stats } from '../report/analysis.ts';
 import { studentTCdf } from '../stats/special.ts';
 import { writeJsonAtomic } from '../io/atomic.ts';
 import { trainedDesignsIn } from './inputs.ts';
+import { figureDataFile, figuresDir, finalConfigFile, seedDirs, statsFile } from '../run-folder.ts';
 
 export interface RunFigureData {
   loss: ReturnType<typeof readLossCurves>;
@@ -22,12 +22,6 @@ export interface RunFigureData {
   datasetScores: DatasetScores;
   layerSpearman: LayerSeries[];
   layerNorms: LayerWeights[];
-}
-
-/** Seed folders of a run (`seed-<n>`), or the run itself for the single-run layout. */
-export function seedDirs(runDir: string): string[] {
-  const seeds = existsSync(runDir) ? readdirSync(runDir).filter((d) => /^seed-\d+$/.test(d)).sort((a, b) => Number(a.slice(5)) - Number(b.slice(5))) : [];
-  return seeds.length ? seeds.map((d) => join(runDir, d)) : [runDir];
 }
 
 function tQuantile(p: number, df: number): number {
@@ -97,7 +91,7 @@ async function layerAnalysis(seedDir: string, limit: number): Promise<{ spearman
   const baseEm = await loadEmbeddingModel(undefined, 'base-mean', { base, maxLen: 128 });
   const b = await layerwiseSTS(baseEm, pairs);
   spearman.push({ name: 'base (mean)', design: 'base-mean', layers: b.map((x) => x.layer), spearman: b.map((x) => x.spearman), dash: 'dash' });
-  for (const design of trainedDesignsIn(seedDir, join('final', 'config.json'))) {
+  for (const design of trainedDesignsIn(seedDir, finalConfigFile)) {
     const em = await loadEmbeddingModel(seedDir, design, { base });
     const s = await layerwiseSTS(em, pairs);
     spearman.push({ name: `${design} (fine-tuned, mean)`, design, layers: s.map((x) => x.layer), spearman: s.map((x) => x.spearman) });
@@ -108,9 +102,9 @@ async function layerAnalysis(seedDir: string, limit: number): Promise<{ spearman
 }
 
 export async function writeRunFigures(runDir: string, opts: { layerPairs?: number; formats?: ImageFormat[]; dpi?: number } = {}): Promise<string[]> {
-  const statsFile = join(runDir, 'stats.json');
-  if (!existsSync(statsFile)) throw new Error(`${statsFile} does not exist: run 'compare --run ${runDir}' first`);
-  const stats = JSON.parse(readFileSync(statsFile, 'utf8')) as Stats;
+  const file = statsFile(runDir);
+  if (!existsSync(file)) throw new Error(`${file} does not exist: run 'compare --run ${runDir}' first`);
+  const stats = JSON.parse(readFileSync(file, 'utf8')) as Stats;
   const firstSeed = seedDirs(runDir)[0]!;
   const trained = trainedDesignsIn(firstSeed);
   const { scores, method } = categoryIntervals(stats);
@@ -128,8 +122,8 @@ export async function writeRunFigures(runDir: string, opts: { layerPairs?: numbe
     { name: 'layer-spearman', figure: layerSpearmanFigure(data.layerSpearman) },
     ...data.layerNorms.map((w) => ({ name: `layer-embedding-norms-${w.design}`, figure: layerNormsFigure(w) })),
   ];
-  const dir = join(runDir, 'figures');
+  const dir = figuresDir(runDir);
   const written = await exportFigures(figs, dir, { formats: opts.formats, dpi: opts.dpi });
-  writeJsonAtomic(join(dir, 'data.json'), data);
+  writeJsonAtomic(figureDataFile(runDir), data);
   return written;
 }

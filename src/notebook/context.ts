@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PROFILES } from '../training/profiles.ts';
+import { figuresDir } from '../run-folder.ts';
 
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -30,7 +31,7 @@ export function notebookContext(opts: { profile?: string; runDir?: string } = {}
   }
   const dir = opts.runDir ?? (env.PA_RUN_DIR || join('runs', profile));
   const runDir = isAbsolute(dir) ? dir : resolve(projectRoot, dir);
-  const figuresDir = join(runDir, 'figures');
-  mkdirSync(figuresDir, { recursive: true });
-  return { profile, runDir, figuresDir, projectRoot };
+  const figures = figuresDir(runDir);
+  mkdirSync(figures, { recursive: true });
+  return { profile, runDir, figuresDir: figures, projectRoot };
 }

@@ -9,12 +9,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { projectRoot } from './context.ts';
-import { designByName, designDefinitionFile, TRAINED_DESIGNS, type Design } from '../designs.ts';
+import { designByName, TRAINED_DESIGNS, type Design } from '../designs.ts';
 import { designOrder } from '../report/analysis.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
-
-/** Where a seed's designs and results live. */
-export const seedDir = (runDir: string, seed: number): string => join(runDir, `seed-${seed}`);
+import { checkpointDir, checkpointStateFile, designDefinitionFile, finalConfigFile, finalDir, lossFile, resultsFile, SEED_DIR_NAME, seedDir } from '../run-folder.ts';
 
 export interface ProfileLike { name: string; steps: number; evalLimit?: number }
 
@@ -60,19 +58,19 @@ const designKey = (d: Partial<Design> | undefined) => JSON.stringify([d?.pooling
  * defined now ('other-design': a notebook redefined the design's pooling since).
  */
 export function trainState(dir: string, design: string, profile: ProfileLike): TrainState {
-  const config = join(dir, design, 'final', 'config.json');
+  const config = finalConfigFile(dir, design);
   const now = knownDesign(design);
   if (existsSync(config)) {
     const c = JSON.parse(readFileSync(config, 'utf8')) as { profile?: string; steps?: number; design?: Design };
     if (now && c.design && designKey(c.design) !== designKey(now)) return 'other-design';
     return c.profile === profile.name && c.steps === profile.steps ? 'trained' : 'other-profile';
   }
-  return existsSync(join(dir, design, 'checkpoint', 'state.json')) ? 'partial' : 'missing';
+  return existsSync(checkpointStateFile(dir, design)) ? 'partial' : 'missing';
 }
 
 /** A checkpoint may be resumed only when it was written by the same profile, for the design as defined now. */
 function resumable(dir: string, design: string, profile: ProfileLike): boolean {
-  const state = join(dir, design, 'checkpoint', 'state.json');
+  const state = checkpointStateFile(dir, design);
   if (!existsSync(state)) return true;
   if (trainState(dir, design, profile) === 'other-design') return false;
   const def = designDefinitionFile(dir, design);
@@ -87,7 +85,7 @@ function resumable(dir: string, design: string, profile: ProfileLike): boolean {
  * fails leaves nothing of the previous definition behind to be compared as if it were this one.
  */
 function clearDesign(dir: string, design: string): void {
-  for (const p of [join(dir, design, 'final'), join(dir, design, 'checkpoint'), join(dir, design, 'loss.jsonl'), join(dir, 'results', `${design}.json`)]) rmSync(p, { recursive: true, force: true });
+  for (const p of [finalDir(dir, design), checkpointDir(dir, design), lossFile(dir, design), resultsFile(dir, design)]) rmSync(p, { recursive: true, force: true });
 }
 
 /**
@@ -97,11 +95,11 @@ function clearDesign(dir: string, design: string): void {
  */
 export function studyDesigns(runDir: string): string[] {
   const extra = new Set<string>();
-  const seeds = existsSync(runDir) ? readdirSync(runDir).filter((f) => /^seed-\d+$/.test(f)) : [];
+  const seeds = existsSync(runDir) ? readdirSync(runDir).filter((f) => SEED_DIR_NAME.test(f)) : [];
   for (const s of seeds) {
     const dir = join(runDir, s);
     for (const d of readdirSync(dir)) {
-      if (!TRAINED_DESIGNS.includes(d) && existsSync(join(dir, d, 'final', 'config.json'))) extra.add(d);
+      if (!TRAINED_DESIGNS.includes(d) && existsSync(finalConfigFile(dir, d))) extra.add(d);
     }
   }
   return [...TRAINED_DESIGNS, ...[...extra].sort(designOrder)];
@@ -157,12 +155,12 @@ export type EvalState = 'complete' | 'missing' | 'incomplete' | 'other-limit' | 
  * the current checkpoint (its sha256 is in the encoder identity; a retrained design is stale).
  */
 export function evalState(dir: string, design: string, profile: ProfileLike, tasks: readonly string[]): EvalState {
-  const file = join(dir, 'results', `${design}.json`);
+  const file = resultsFile(dir, design);
   if (!existsSync(file)) return 'missing';
   let r: { limit?: number | null; tasks?: Record<string, unknown>; encoder?: { checkpoint?: string | null } };
   try { r = JSON.parse(readFileSync(file, 'utf8')); } catch { return 'incomplete'; }
   if ((r.limit ?? null) !== (profile.evalLimit ?? null)) return 'other-limit';
-  const config = join(dir, design, 'final', 'config.json');
+  const config = finalConfigFile(dir, design);
   if (existsSync(config) && r.encoder?.checkpoint != null) {
     const sha = createHash('sha256').update(readFileSync(config)).digest('hex');
     if (sha !== r.encoder.checkpoint) return 'stale';

@@ -4,22 +4,23 @@
 // items or two instruction policies would compare different things and look fine.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { SeedRun } from './results.ts';
+import { finalConfigFile, seedDir } from '../run-folder.ts';
 
 /** The problems found, one line per results file, each naming what to rerun; [] when consistent. */
 export function resultsConsistency(runs: SeedRun[], runDir: string): string[] {
   const problems: string[] = [];
   const settings = new Map<string, string[]>(); // "limit …, policy …" → files
   for (const run of runs) {
-    const seedDir = run.seed === null ? runDir : join(runDir, `seed-${run.seed}`);
+    const dir = run.seed === null ? runDir : seedDir(runDir, run.seed);
     for (const r of Object.values(run.designs)) {
       let raw: Record<string, unknown>;
       try { raw = JSON.parse(readFileSync(r.file, 'utf8')) as Record<string, unknown>; } catch { continue; } // parse errors were reported by readRun
-      const rerun = `eval --run ${seedDir} --designs ${r.design}`;
+      const rerun = `eval --run ${dir} --designs ${r.design}`;
       const enc = (raw.encoder ?? {}) as Record<string, unknown>;
       if (typeof enc.checkpoint === 'string') {
-        const config = join(dirname(dirname(r.file)), r.design, 'final', 'config.json');
+        const config = finalConfigFile(dirname(dirname(r.file)), r.design);
         if (!existsSync(config)) problems.push(`${r.file}: computed from a checkpoint of ${r.design} that is no longer in the run (${config} is missing); train ${r.design} again, then ${rerun}`);
         else {
           const now = createHash('sha256').update(readFileSync(config)).digest('hex');

@@ -1,13 +1,13 @@
 // The top of REPORT.md, before the tables: the sanity gate (does fine-tuned Model 1 beat the
 // untrained base rows?), the run's instruction policy and training sources, and the chance-level
 // tasks with the category means with and without them. Read from stats.json and the run folder.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Stats } from './analysis.ts';
 import { DESIGN_LABELS, formatNumber } from './table.ts';
 import { sanityGate, sanityGateMarkdown } from './sanity-gate.ts';
 import { describeInstructionPolicy, type InstructionPolicy } from '../eval/instruction-policy.ts';
 import { SOURCE_SHARES, type TripleSource } from '../training/triples.ts';
+import { runTriplesFile } from '../run-folder.ts';
 
 export interface TrainingData {
   sources: string[];
@@ -18,10 +18,9 @@ export interface TrainingData {
 
 /** The training data recorded in the run folder (triples.json of each seed; they are identical). */
 export function runTrainingData(runDir: string): TrainingData | null {
-  const files = [join(runDir, 'triples.json'), ...(existsSync(runDir) ? readdirSync(runDir).filter((e) => /^seed-\d+$/.test(e)).sort().map((e) => join(runDir, e, 'triples.json')) : [])]
-    .filter((f) => existsSync(f));
-  if (files.length === 0) return null;
-  const t = JSON.parse(readFileSync(files[0]!, 'utf8')) as { key?: { sources?: string[]; trainInstructions?: string }; counts?: Record<string, { kept: number }> };
+  const file = runTriplesFile(runDir);
+  if (file === undefined) return null;
+  const t = JSON.parse(readFileSync(file, 'utf8')) as { key?: { sources?: string[]; trainInstructions?: string }; counts?: Record<string, { kept: number }> };
   const kept = Object.fromEntries(Object.entries(t.counts ?? {}).filter(([, c]) => c.kept > 0).map(([s, c]) => [s, c.kept]));
   return { sources: t.key?.sources ?? Object.keys(kept), kept, trainInstructions: t.key?.trainInstructions ?? null };
 }

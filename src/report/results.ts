@@ -3,6 +3,7 @@
 // its file and JSON path, because a silently skipped dataset would change the table.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { resultsDir, SEED_DIR_NAME } from '../run-folder.ts';
 
 export const CATEGORIES = ['STS', 'Classification', 'Clustering', 'PairClassification', 'Reranking', 'Retrieval', 'Summarization'] as const;
 export type Category = (typeof CATEGORIES)[number];
@@ -122,14 +123,13 @@ function readResultsFolder(dir: string): Record<string, DesignResult> {
 export function readRun(dir: string): SeedRun[] {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ResultsError(`${dir}: not a directory`);
   const runs: SeedRun[] = [];
-  const single = join(dir, 'results');
+  const single = resultsDir(dir);
   if (existsSync(single)) runs.push({ seed: null, designs: readResultsFolder(single) });
   for (const entry of readdirSync(dir).sort()) {
-    const m = /^seed-(\d+)$/.exec(entry);
-    if (!m) continue;
-    const sub = join(dir, entry, 'results');
+    if (!SEED_DIR_NAME.test(entry)) continue;
+    const sub = resultsDir(join(dir, entry));
     if (!existsSync(sub)) throw new ResultsError(`${join(dir, entry)}: has no results/ folder`);
-    runs.push({ seed: Number(m[1]), designs: readResultsFolder(sub) });
+    runs.push({ seed: Number(entry.slice('seed-'.length)), designs: readResultsFolder(sub) });
   }
   if (runs.length === 0) throw new ResultsError(`${dir}: no results/ or seed-<n>/results/ folder`);
   if (runs.some((r) => r.seed === null) && runs.length > 1) throw new ResultsError(`${dir}: has both results/ and seed-<n>/ folders; use one layout`);

@@ -41,8 +41,6 @@ export function assignTensors(vars: Record<string, tf.Variable>, loaded: Map<str
   }
 }
 
-export const checkpointDir = (runDir: string, design: string) => join(runDir, design, 'checkpoint');
-export const finalDir = (runDir: string, design: string) => join(runDir, design, 'final');
 
 /** A checkpoint's state.json: { step, seed, sha256, … }; a truncated one names the file. */
 export function readCheckpointState(ckDir: string): { step: number; sha256: string; seed: number } {

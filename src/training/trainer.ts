@@ -11,7 +11,7 @@ import { hardNegativeInfoNCE } from './loss.ts';
 import { Lora } from './lora.ts';
 import { trainableDecoder } from './full-finetune.ts';
 import type { Profile } from './profiles.ts';
-import { assignTensors, checkpointDir, finalDir, loadVerifiedTensors, lossLogUpTo, readCheckpointState, saveTensors } from './checkpoint.ts';
+import { assignTensors, loadVerifiedTensors, lossLogUpTo, readCheckpointState, saveTensors } from './checkpoint.ts';
 import { ensureDir, writeFileAtomic, writeJsonAtomic } from '../io/atomic.ts';
 import { createDesignPooling } from '../pooling/index.ts';
 import { assertHeadCheckpointCurrent } from '../pooling/head-checkpoint.ts';
@@ -22,6 +22,7 @@ import { embedBatch, embeddingTokens, type EmbeddingModel } from '../embedding/e
 import { padBatch, type TokenBatch } from '../model/batch.ts';
 import { mulberry32, shuffled } from '../util/random.ts';
 import { backendName } from '../backend/index.ts';
+import { checkpointDir, checkpointStateFile, checkpointTensorsFile, designDir, finalConfigFile, finalDir, lossFile } from '../run-folder.ts';
 
 export interface TrainOptions {
   design: Design;
@@ -114,19 +115,19 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   if (triples.length === 0) throw new Error('no training triples');
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const total = opts.steps ?? profile.steps;
-  const dir = ensureDir(join(runDir, design.name));
+  ensureDir(designDir(runDir, design.name));
   const em = buildEmbeddingModel(base, design, profile, seed);
   const vars = trainableVariables(em);
   const adam = new AdamW(vars, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: profile.weightDecay });
-  const lossFile = join(dir, 'loss.jsonl');
+  const lossLog = lossFile(runDir, design.name);
   let start = 0;
   let resumedFrom: number | null = null;
 
   const ckDir = checkpointDir(runDir, design.name);
-  if (opts.resume && existsSync(join(ckDir, 'state.json'))) {
+  if (opts.resume && existsSync(checkpointStateFile(runDir, design.name))) {
     const state = readCheckpointState(ckDir);
     if (state.seed !== seed) throw new Error(`${ckDir}: checkpoint was trained with seed ${state.seed}, not ${seed}`);
-    const loaded = loadVerifiedTensors(join(ckDir, 'state.safetensors'), state.sha256);
+    const loaded = loadVerifiedTensors(checkpointTensorsFile(runDir, design.name), state.sha256);
     assertHeadCheckpointCurrent(em.pooling.variables, loaded, ckDir, 'head.');
     assignTensors(vars, loaded, ckDir);
     assignTensors(adam.m, loaded, ckDir, 'adam.m.');
@@ -134,10 +135,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     adam.step = state.step;
     start = resumedFrom = state.step;
     // keep the loss curve up to the checkpoint, drop what the killed run logged after it
-    writeFileAtomic(lossFile, lossLogUpTo(lossFile, start, log));
+    writeFileAtomic(lossLog, lossLogUpTo(lossLog, start, log));
     log(`[train ${design.name}] resumed from step ${start}`);
   } else {
-    writeFileSync(lossFile, '');
+    writeFileSync(lossLog, '');
   }
 
   const tok = base.tokenizer;
@@ -211,7 +212,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     tf.dispose(Object.values(clipped));
     lastLoss = loss;
     const done = step + 1;
-    appendFileSync(lossFile, JSON.stringify({ step: done, loss, lr, grad_norm: norm, seconds: (Date.now() - t0) / 1000 }) + '\n');
+    appendFileSync(lossLog, JSON.stringify({ step: done, loss, lr, grad_norm: norm, seconds: (Date.now() - t0) / 1000 }) + '\n');
     if (done % every === 0 || done === total) {
       const secs = (Date.now() - t0) / 1000;
       const rate = (done - start) / secs;
@@ -222,8 +223,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       ensureDir(ckDir);
       const state: Record<string, tf.Tensor> = { ...vars };
       for (const k of Object.keys(vars)) { state[`adam.m.${k}`] = adam.m[k]!; state[`adam.v.${k}`] = adam.v[k]!; }
-      const sha = await saveTensors(join(ckDir, 'state.safetensors'), state);
-      writeJsonAtomic(join(ckDir, 'state.json'), { step: done, seed, sha256: sha, design: design.name, profile: profile.name });
+      const sha = await saveTensors(checkpointTensorsFile(runDir, design.name), state);
+      writeJsonAtomic(checkpointStateFile(runDir, design.name), { step: done, seed, sha256: sha, design: design.name, profile: profile.name });
     }
   }
   await assertFinite(vars, `[train ${design.name}] step ${total}`, ckDir);
@@ -254,5 +255,5 @@ export async function saveFinal(runDir: string, em: EmbeddingModel, profile: Pro
     lora: em.lora ? profile.lora : null, pooling: { name: em.pooling.name, options: em.pooling.options }, steps,
     backend: backendName(), files,
   };
-  writeJsonAtomic(join(dir, 'config.json'), config);
+  writeJsonAtomic(finalConfigFile(runDir, em.design.name), config);
 }

@@ -2,17 +2,18 @@
 // workers and resumed runs read exactly the same data.
 import { existsSync } from 'node:fs';
 import { readJsonFile } from '../io/json-file.ts';
-import { join } from 'node:path';
 import { loadTrainingTriples, formatTripleCounts, type Triple } from './triples.ts';
 import { ensureDir, writeJsonAtomic } from '../io/atomic.ts';
 import type { Profile } from './profiles.ts';
 import { builtinTasks } from '../eval/tasks/index.ts';
+import { triplesFile } from '../run-folder.ts';
 
 /** The triple selection does not depend on the training seed: seeds vary training, not data. */
 const DATA_SEED = 0;
 
 export async function runTriples(runDir: string, profile: Profile, log: (s: string) => void): Promise<Triple[]> {
-  const file = join(ensureDir(runDir), 'triples.json');
+  ensureDir(runDir);
+  const file = triplesFile(runDir);
   // the sources and the training-side instruction policy are part of what was built (and recorded)
   const key = { limitPerSource: profile.triplesPerSource ?? null, dataSeed: DATA_SEED, sources: [...profile.trainingSources], trainInstructions: profile.instructions.train };
   if (existsSync(file)) {

@@ -2,11 +2,10 @@
 // (triples.json) were kept disjoint from the built-in tasks only (their decontamination set is
 // recorded there); a task registered later is compared here, at evaluation, with the same key
 // (overlapKey: NFKC, lower case, letters and digits), and an overlap is reported, not hidden.
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { readJsonFile } from '../../io/json-file.ts';
 import { evaluationTexts, overlapKey, type Triple } from '../../training/triples.ts';
 import { builtinTasks, type Task } from './index.ts';
+import { runTriplesFile } from '../../run-folder.ts';
 
 export interface TrainingOverlap {
   /** the triples file compared with */
@@ -19,15 +18,6 @@ export interface TrainingOverlap {
   overlapping: number;
   /** up to 3 of them, for the log */
   examples: string[];
-}
-
-/** The run's triples.json: DIR/triples.json, else the first DIR/seed-N/triples.json (they are identical). */
-export function runTriplesFile(runDir: string): string | undefined {
-  const top = join(runDir, 'triples.json');
-  if (existsSync(top)) return top;
-  if (!existsSync(runDir)) return undefined;
-  const seeds = readdirSync(runDir).filter((e) => /^seed-\d+$/.test(e)).sort();
-  return seeds.map((s) => join(runDir, s, 'triples.json')).find((f) => existsSync(f));
 }
 
 /** The overlap of a task's texts with the run's training triples; undefined for a built-in task
