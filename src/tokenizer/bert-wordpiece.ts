@@ -12,7 +12,7 @@
 //   - the pre-tokenizer splits at whitespace and makes every punctuation character its own word,
 //     so no word of the prefix continues past the cut (and WordPiece splits words independently);
 //   - special tokens ([CLS], [UNK], …) contain none of the cut characters, so none is cut in two.
-// test/minilm.test.ts checks the cut against full tokenization on long and adversarial texts.
+// test/e2e/minilm.test.ts checks the cut against full tokenization on long and adversarial texts.
 import { Tokenizer as HfTokenizerImpl } from '@huggingface/tokenizers';
 
 /** Characters a text may be cut after without changing the pieces before the cut (see above). */

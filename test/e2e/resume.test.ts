@@ -6,7 +6,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
-import { mulberry32 } from '../src/util/random.ts';
+import { mulberry32 } from '../../src/util/random.ts';
 
 const STEPS = 12; // smoke profile checkpoints every 2 steps
 const env = { ...process.env, PA_BACKEND: 'wasm', PA_QUIET: '1' };

@@ -7,10 +7,10 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projectRoot } from '../src/notebook/context.ts';
-import { cellSource, parseNotebook } from '../src/notebook/strip.ts';
-import { evalState, runCli, trainState } from '../src/notebook/stages.ts';
-import { seedDir } from '../src/run-folder.ts';
+import { projectRoot } from '../../src/notebook/context.ts';
+import { cellSource, parseNotebook } from '../../src/notebook/strip.ts';
+import { evalState, runCli, trainState } from '../../src/notebook/stages.ts';
+import { seedDir } from '../../src/run-folder.ts';
 
 const STUDY = ['00-setup', '01-data', '02-base-model', '03-train', '04-evaluate', '05-compare', '06-figures', '07-new-pooling'];
 
@@ -53,7 +53,7 @@ test('the eight study notebooks exist and follow the conventions', () => {
 });
 
 test('configure: outside the tslab kernel a plain message; inside, profile and run folder from the environment', async () => {
-  const { configure, configurationLine } = await import('../src/notebook/configure.ts');
+  const { configure, configurationLine } = await import('../../src/notebook/configure.ts');
   assert.throws(() => configure(), /needs the kernel "TypeScript \(tslab, pooling-and-attention\)".*Change Kernel/);
   const dir = tmp();
   const saved = { p: process.env.PA_PROFILE, r: process.env.PA_RUN_DIR };
@@ -102,8 +102,8 @@ test('trainState: finished run of this profile, another profile, interrupted, mi
 });
 
 test('a user design: redefined pooling is other-design; the run lists it after m1…m6 for 05/06', async () => {
-  const { registerDesign } = await import('../src/pooling/index.ts');
-  const { studyDesigns } = await import('../src/notebook/stages.ts');
+  const { registerDesign } = await import('../../src/pooling/index.ts');
+  const { studyDesigns } = await import('../../src/notebook/stages.ts');
   const tf = await import('@tensorflow/tfjs');
   const run = tmp();
   const dir = seedDir(run, 1);

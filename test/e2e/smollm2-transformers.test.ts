@@ -20,12 +20,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/backend/index.ts';
-import { defaultDataStore } from '../src/data/files.ts';
-import { loadModel } from '../src/model/load.ts';
-import { forward, logits, type AttentionMode } from '../src/model/decoder.ts';
-import { padBatch } from '../src/model/batch.ts';
-import { VENV_PYTHON } from './helpers.ts';
+import { initBackend } from '../../src/backend/index.ts';
+import { defaultDataStore } from '../../src/data/files.ts';
+import { loadModel } from '../../src/model/load.ts';
+import { forward, logits, type AttentionMode } from '../../src/model/decoder.ts';
+import { padBatch } from '../../src/model/batch.ts';
+import { VENV_PYTHON } from '../helpers.ts';
 
 const FILE = 'models/smollm2-135m/SmolLM2-135M-Instruct.Q4_1.gguf';
 const TOL = 1e-3;

@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projectRoot } from '../src/notebook/context.ts';
-import { parseNotebook } from '../src/notebook/strip.ts';
+import { projectRoot } from '../../src/notebook/context.ts';
+import { parseNotebook } from '../../src/notebook/strip.ts';
 
 const example = readFileSync(join(projectRoot, 'docs', 'examples', 'new-pooling.ts'), 'utf8');
 

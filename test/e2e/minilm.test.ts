@@ -4,10 +4,10 @@
 // between our vectors (BERT in TensorFlow.js, wasm) and SentenceTransformer.encode(normalize_embeddings).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { initBackend } from '../src/backend/index.ts';
-import { loadMinilm, minilmEncode, type MinilmModel } from '../src/eval/minilm.ts';
-import { suiteTexts } from './minilm-texts.ts';
-import { python } from './helpers.ts';
+import { initBackend } from '../../src/backend/index.ts';
+import { loadMinilm, minilmEncode, type MinilmModel } from '../../src/eval/minilm.ts';
+import { suiteTexts } from '../minilm-texts.ts';
+import { python } from '../helpers.ts';
 
 // sentence-transformers' own path: preprocess (its tokenizer call, truncation at max_seq_length)
 // and encode with normalize_embeddings, from the installed package's model folder, offline.
