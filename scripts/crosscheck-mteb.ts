@@ -18,7 +18,8 @@ import { projectRoot } from '../src/data/files.ts';
 import { writeFileAtomic } from '../src/io/atomic.ts';
 import { cacheKey, EmbeddingCache } from '../src/eval/embedding-cache.ts';
 import { runTask } from '../src/eval/run-task.ts';
-import { cacheRoot, type DesignResultsJson } from '../src/eval/runner.ts';
+import { cacheRoot } from '../src/eval/runner.ts';
+import type { DesignResultsJson } from '../src/eval/results-file.ts';
 import { resultsFile } from '../src/run-folder.ts';
 import { taskByName, type Task } from '../src/eval/tasks/index.ts';
 

@@ -1,19 +1,17 @@
 // The evaluation runner: one design over a list of tasks, every text embedded through the
-// embedding cache, results written (atomically, after each task) to DIR/results/<design>.json:
-//   { design, backend, limit, profile, instructions, encoder, identity_sha256, created, seconds,
-//     cache: {...}, tasks: { <dataset>: { category, main_score, scores, per_sample, seconds,
-//     items, instruction, files, quirks?, cache: {...} } } }
+// embedding cache, results written (atomically, after each task) to DIR/results/<design>.json
+// (its format: src/eval/results-file.ts).
 // A rerun with the same encoder identity and limit keeps the tasks it does not recompute.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { cacheKey, EmbeddingCache, runIndependent, sharedCacheRoot } from './embedding-cache.ts';
 import { runTask } from './run-task.ts';
-import { trainingOverlap, type TrainingOverlap } from './tasks/custom-overlap.ts';
-import type { Chance } from './chance.ts';
+import { trainingOverlap } from './tasks/custom-overlap.ts';
 import { DEFAULT_INSTRUCTION_POLICY, type InstructionPolicy } from './instruction-policy.ts';
 import { identityHash, openEncoder, type OpenEncoderOptions, type SentenceEncoder } from './sentence-encoder.ts';
 import { allTasks, builtinTasks, TASK_CATEGORIES, type Task } from './tasks/index.ts';
 import { resultsDir, resultsFile, runEmbeddingCacheDir } from '../run-folder.ts';
+import type { CacheStats, DesignResultsJson, TaskResultJson } from './results-file.ts';
 
 /** Texts encoded per call (and per cache segment): bounds the work lost to an interruption. */
 const ENCODE_CHUNK = 2048;
@@ -45,61 +43,10 @@ export function resolveTasks(spec: string): Task[] {
 export const cacheRoot = (runDir: string, design?: string) =>
   (design !== undefined && runIndependent(design) ? sharedCacheRoot() : runEmbeddingCacheDir(runDir));
 
-export interface CacheStats {
-  /** texts asked for (with repeats) */
-  texts: number;
-  /** distinct (instruction, text) asked for, summed over calls */
-  unique: number;
-  /** of those, found in the cache */
-  hits: number;
-  /** encoded now (unique − hits) */
-  encoded: number;
-  /** tokens of the encoded texts (padding excluded) */
-  tokens: number;
-  encode_seconds: number;
-}
-
 const emptyStats = (): CacheStats => ({ texts: 0, unique: 0, hits: 0, encoded: 0, tokens: 0, encode_seconds: 0 });
 
 function addStats(into: CacheStats, s: CacheStats): void {
   for (const k of Object.keys(into) as (keyof CacheStats)[]) into[k] += s[k];
-}
-
-export interface TaskResultJson {
-  category: string;
-  main_score: number;
-  scores: Record<string, number>;
-  per_sample: Record<string, unknown>;
-  seconds: number;
-  items: string;
-  instruction: string;
-  files: string[];
-  quirks?: Record<string, number>;
-  cache: CacheStats;
-  /** the instruction each side got under the run's policy ('' = none) */
-  instructions: { query: string; document: string };
-  /** main score of a random scorer on the same items (src/eval/chance.ts) */
-  chance: Chance;
-  /** sha256 of each local file read, by path (user tasks: src/eval/tasks/custom.ts) */
-  sha256?: Record<string, string>;
-  /** a user task's texts found in the run's training triples (src/eval/tasks/custom-overlap.ts) */
-  training_overlap?: TrainingOverlap;
-}
-
-export interface DesignResultsJson {
-  design: string;
-  backend: string;
-  limit: number | null;
-  profile: string | null;
-  instructions: boolean;
-  /** the run's instruction policy (training queries, evaluation per family) */
-  instruction_policy: InstructionPolicy;
-  encoder: Record<string, unknown>;
-  identity_sha256: string;
-  created: string;
-  seconds: number;
-  cache: CacheStats & { segments_loaded: number; corrupt_segments: { file: string; reason: string }[] };
-  tasks: Record<string, TaskResultJson>;
 }
 
 export interface EvaluateDesignOptions extends OpenEncoderOptions {

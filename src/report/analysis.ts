@@ -12,12 +12,13 @@ import { pairedTTest, summarizeSeeds, type PairedTTestResult, type SeedSummary }
 import { comparePaired, type PairedData } from '../stats/paired-designs.ts';
 import type { BootstrapResult } from '../stats/bootstrap.ts';
 import type { PermutationResult } from '../stats/permutation.ts';
-import { type Category, type PerSample, type SeedRun, type TaskChance } from './results.ts';
+import { type PerSample, type SeedRun, type TaskChance } from './results.ts';
+import type { TaskCategory } from '../eval/tasks/types.ts';
 import { chanceLevel, type ChanceLevel } from './chance-level.ts';
 import { OUTSIDE_ENCODERS, REFERENCE_ROWS } from '../designs.ts';
 
 /** Column order: the paper's four categories first. */
-export const CATEGORY_ORDER: Category[] = ['STS', 'Classification', 'Retrieval', 'Clustering', 'PairClassification', 'Reranking', 'Summarization'];
+export const CATEGORY_ORDER: TaskCategory[] = ['STS', 'Classification', 'Retrieval', 'Clustering', 'PairClassification', 'Reranking', 'Summarization'];
 
 export interface AnalysisOptions {
   baseline?: string;
@@ -45,7 +46,7 @@ export interface WilcoxonSummary {
 export interface CategoryTest {
   design: string;
   baseline: string;
-  category: Category;
+  category: TaskCategory;
   datasets: string[];
   /** category score difference design − baseline, over the datasets both have */
   difference: number;
@@ -65,7 +66,7 @@ export interface DatasetTest {
   design: string;
   baseline: string;
   dataset: string;
-  category: Category;
+  category: TaskCategory;
   /** main-score difference, mean over seeds */
   difference: number;
   /** paired t-test over the seeds both designs have */
@@ -91,14 +92,14 @@ export interface Stats {
   designs: string[];
   tested: string[];
   references: string[];
-  categories: Category[];
+  categories: TaskCategory[];
   seeds: (number | null)[];
   options: Required<Omit<AnalysisOptions, 'references' | 'baseline'>>;
   methods: Record<string, string>;
   /** per design, per category: score (mean over its datasets of the seed-mean main score) */
   category_scores: Record<string, Record<string, { score: number; datasets: string[]; seeds: SeedSummary | null }>>;
   /** per design, per dataset: seed summary of the main score */
-  dataset_scores: Record<string, Record<string, { category: Category; seeds: SeedSummary }>>;
+  dataset_scores: Record<string, Record<string, { category: TaskCategory; seeds: SeedSummary }>>;
   category_tests: CategoryTest[];
   dataset_tests: DatasetTest[];
   /** the instruction policy the results record ({train, eval}); null when they record none or disagree */
@@ -116,7 +117,7 @@ function summarizeWilcoxon(r: WilcoxonResult): WilcoxonSummary {
 
 /** design → dataset → seed index → task main score / per-sample data */
 interface Index {
-  category: Map<string, Category>;
+  category: Map<string, TaskCategory>;
   scores: Map<string, Map<string, Map<number, number>>>;
   perSample: Map<string, Map<string, Map<number, PerSample>>>;
 }
@@ -204,7 +205,7 @@ export function analyze(runs: SeedRun[], options: AnalysisOptions = {}): Stats {
   const boot = { resamples: opts.resamples, confidence: opts.confidence, seed: opts.seed };
   const perm = { resamples: opts.permutations, seed: opts.seed };
 
-  const datasetsOf = (design: string, cat: Category): string[] =>
+  const datasetsOf = (design: string, cat: TaskCategory): string[] =>
     [...(idx.scores.get(design)?.keys() ?? [])].filter((d) => idx.category.get(d) === cat).sort();
 
   // Scores

@@ -4,7 +4,8 @@
 // chance mean + 2 sd, the mean and sd being those of a random scorer on the same items
 // (src/eval/chance.ts). Category means are then given with and without those tasks.
 import { mean } from '../stats/descriptive.ts';
-import type { Category, TaskChance } from './results.ts';
+import type { TaskChance } from './results.ts';
+import type { TaskCategory } from '../eval/tasks/types.ts';
 
 /** How many chance sds above the chance mean a score must reach to count as above chance. */
 export const CHANCE_SDS = 2;
@@ -12,7 +13,7 @@ export const CHANCE_SDS = 2;
 export const CHANCE_RULE = `chance-level: every decoder design (fine-tuned and zero-shot base rows) scores below chance mean + ${CHANCE_SDS} sd, where mean and sd are those of a random scorer on the same items (Spearman 0 and 1/sqrt(n-1); accuracy 1/K; AP/MAP/nDCG@10 of a random ranking; V-measure of random clusters; src/eval/chance.ts)`;
 
 export interface ChanceLevelDataset {
-  category: Category;
+  category: TaskCategory;
   chance: TaskChance;
   /** chance mean + CHANCE_SDS · sd */
   threshold: number;
@@ -43,8 +44,8 @@ export interface ChanceLevel {
  * @param decoderDesigns the designs the rule looks at (fine-tuned and base rows, not outside encoders)
  */
 export function chanceLevel(
-  scores: Record<string, Record<string, number>>, categoryOf: Record<string, Category>,
-  chance: Record<string, TaskChance>, decoderDesigns: readonly string[], categories: readonly Category[],
+  scores: Record<string, Record<string, number>>, categoryOf: Record<string, TaskCategory>,
+  chance: Record<string, TaskChance>, decoderDesigns: readonly string[], categories: readonly TaskCategory[],
 ): ChanceLevel {
   const datasets = Object.keys(categoryOf).sort();
   const per_dataset: Record<string, ChanceLevelDataset> = {};

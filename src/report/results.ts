@@ -4,20 +4,19 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { resultsDir, SEED_DIR_NAME } from '../run-folder.ts';
+import { TASK_CATEGORIES, type TaskCategory } from '../eval/tasks/types.ts';
+import type { DesignResultsJson, TaskResultJson } from '../eval/results-file.ts';
 
-export const CATEGORIES = ['STS', 'Classification', 'Clustering', 'PairClassification', 'Reranking', 'Retrieval', 'Summarization'] as const;
-export type Category = (typeof CATEGORIES)[number];
 
 export type PerSample =
   | { kind: 'values'; ids: string[]; values: number[] }
   | { kind: 'sts'; ids: string[]; predicted: number[]; gold: number[] };
 
 /** The main score of a random scorer on the task's items (src/eval/chance.ts). */
-export interface TaskChance { mean: number; sd: number; method: string }
+export type TaskChance = Pick<TaskResultJson['chance'], 'mean' | 'sd' | 'method'>;
 
-export interface TaskResult {
-  category: Category;
-  main_score: number;
+/** What the statistics read of a task in the results file (src/eval/results-file.ts), checked. */
+export interface TaskResult extends Pick<TaskResultJson, 'category' | 'main_score'> {
   scores: Record<string, unknown>;
   per_sample?: PerSample;
   seconds?: number;
@@ -25,8 +24,7 @@ export interface TaskResult {
   chance?: TaskChance;
 }
 
-export interface DesignResult {
-  design: string;
+export interface DesignResult extends Pick<DesignResultsJson, 'design'> {
   file: string;
   tasks: Record<string, TaskResult>;
   /** the run's instruction policy (src/eval/instruction-policy.ts); absent in older results */
@@ -85,9 +83,9 @@ export function parseDesignResult(text: string, file: string): DesignResult {
   for (const [name, t] of Object.entries(raw.tasks)) {
     const where = `${file}: tasks.${name}`;
     if (!isObject(t)) throw new ResultsError(`${where}: expected an object`);
-    if (!CATEGORIES.includes(t.category as Category)) throw new ResultsError(`${where}.category: must be one of ${CATEGORIES.join(', ')}, got ${JSON.stringify(t.category)}`);
+    if (!TASK_CATEGORIES.includes(t.category as TaskCategory)) throw new ResultsError(`${where}.category: must be one of ${TASK_CATEGORIES.join(', ')}, got ${JSON.stringify(t.category)}`);
     if (typeof t.main_score !== 'number' || !Number.isFinite(t.main_score)) throw new ResultsError(`${where}.main_score: expected a finite number`);
-    const task: TaskResult = { category: t.category as Category, main_score: t.main_score, scores: isObject(t.scores) ? t.scores : {} };
+    const task: TaskResult = { category: t.category as TaskCategory, main_score: t.main_score, scores: isObject(t.scores) ? t.scores : {} };
     if (t.per_sample !== undefined && t.per_sample !== null) task.per_sample = parsePerSample(t.per_sample, `${where}.per_sample`);
     if (typeof t.seconds === 'number') task.seconds = t.seconds;
     if (t.chance !== undefined && t.chance !== null) {
