@@ -21,7 +21,7 @@ const log = (s: string) => process.stderr.write(s + '\n');
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
-    profile: { default: 'quick' }, seeds: { default: '1' }, out: {}, jobs: { default: '2' },
+    profile: { default: 'quick' }, seeds: { default: '1' }, out: {}, jobs: { help: "processes side by side (default: the profile's trainJobs for training, 2 for evaluation)" },
     references: { default: REFERENCE_ROWS.join(',') },
     model: { help: 'base model: a known name (e.g. smollm2-135m) or a GGUF / Hugging Face / llama2.c path (default: the profile\'s; paper has none)' },
   }, 'reproduce');
@@ -33,7 +33,8 @@ export async function run(argv: string[]): Promise<number> {
     if (!/^\d+$/.test(s.trim())) throw new Error(`reproduce: --seeds must be a comma-separated list of integers, got '${args.options.seeds}'`);
     return Number(s);
   });
-  const jobs = String(intOption(args, 'jobs', 'reproduce'));
+  const jobs = intOption(args, 'jobs', 'reproduce');
+  const trainJobs = String(jobs ?? profile.trainJobs), evalJobs = String(jobs ?? 2);
   const out = resolve(args.options.out ?? join('runs', `${profile.name}-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}`));
   ensureDir(out);
   const timings: { stage: string; seconds: number }[] = [];
@@ -52,12 +53,12 @@ export async function run(argv: string[]): Promise<number> {
     log(`data verify: ${results.length} files ok`);
   });
   for (const s of seeds) {
-    await stage(`train (seed ${s})`, () => cli(['train', '--design', 'all', '--profile', profile.name, '--seed', String(s), '--out', seedDir(out, s), '--jobs', jobs, '--resume', ...modelArgs]));
+    await stage(`train (seed ${s})`, () => cli(['train', '--design', 'all', '--profile', profile.name, '--seed', String(s), '--out', seedDir(out, s), '--jobs', trainJobs, '--resume', ...modelArgs]));
   }
   for (const [i, s] of seeds.entries()) {
     // reference rows do not depend on the training seed: evaluate them once
     const designs = i === 0 && args.options.references ? `all,${args.options.references}` : 'all';
-    await stage(`evaluate (seed ${s})`, () => cli(['eval', '--run', seedDir(out, s), '--designs', designs, '--profile', profile.name, '--jobs', jobs, ...modelArgs]));
+    await stage(`evaluate (seed ${s})`, () => cli(['eval', '--run', seedDir(out, s), '--designs', designs, '--profile', profile.name, '--jobs', evalJobs, ...modelArgs]));
   }
   await stage('compare', () => cli(['compare', '--run', out]));
   await stage('figures', async () => {

@@ -1,6 +1,7 @@
 // `npm run -s cli -- train --design m1|m1,m3|all --profile smoke|quick|paper --seed 1 --out DIR [--resume|--force]`
-// One design trains in this process; several run side by side in child processes (--jobs, default 2:
-// wasm uses one core per process). Every argument, the run folder's writability, finished designs
+// One design trains in this process; several run side by side in child processes (--jobs, default the
+// profile's trainJobs: 2 for stories260K, where wasm uses one core per process; 1 for SmolLM2, whose
+// training process needs ~7–10 GB). Every argument, the run folder's writability, finished designs
 // and locks held by another process are checked before the training triples are built (~10 s).
 import { spawn } from 'node:child_process';
 import { childEnv } from '../backend/child-threads.ts';
@@ -24,7 +25,7 @@ export async function run(argv: string[]): Promise<number> {
     design: { default: 'all' }, profile: { default: 'quick' }, seed: { default: '1' }, out: {},
     resume: { flag: true, help: 'continue from the last checkpoint' },
     force: { flag: true, help: 'retrain a design that already has final weights (its results must be evaluated again)' },
-    jobs: { default: '2' }, steps: {},
+    jobs: { help: "designs trained side by side (default: the profile's trainJobs)" }, steps: {},
     model: { help: 'base model: a known name or a Hugging Face / llama2.c path (default: the profile\'s)' },
   }, cmd);
   if (args.positionals.length) throw new UsageError(`${cmd}: unexpected argument '${args.positionals[0]}'`);
@@ -32,7 +33,7 @@ export async function run(argv: string[]): Promise<number> {
   const profile = { ...profileByName(args.options.profile!) };
   if (args.options.model) profile.model = args.options.model;
   const seed = intOption(args, 'seed', cmd)!;
-  const jobs = intOption(args, 'jobs', cmd)!;
+  const jobs = intOption(args, 'jobs', cmd) ?? profile.trainJobs;
   const steps = intOption(args, 'steps', cmd);
   if (jobs < 1) throw new UsageError(`${cmd}: --jobs must be >= 1, got ${jobs}`);
   if (steps !== undefined && steps < 1) throw new UsageError(`${cmd}: --steps must be >= 1, got ${steps} (0 steps would write untrained weights as final)`);

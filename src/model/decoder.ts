@@ -128,8 +128,8 @@ export function forward(model: Decoder, batch: TokenBatch, opts: ForwardOptions)
     // what its backward pass needs): without it a 32×64 SmolLM2 batch held every layer's at once (4.1 GB).
     const input = x;
     x = tf.tidy(() => {
-      const h = tf.add(input, attention(c, l, i, rmsNorm(input, l.attnNorm, c.normEps), batch, ropeQ, ropeK, bias, opts));
-      return tf.add(h, mlp(l, i, rmsNorm(h, l.mlpNorm, c.normEps), opts));
+      const h = tf.add(input, attention(c, l, i, rmsNorm(input, l.attnNorm, c.normEps), batch, ropeQ, ropeK, bias, opts)) as tf.Tensor2D;
+      return tf.add(h, mlp(l, i, rmsNorm(h, l.mlpNorm, c.normEps), opts)) as tf.Tensor2D;
     });
     states.push(x);
   });

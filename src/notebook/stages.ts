@@ -14,7 +14,7 @@ import { designOrder } from '../report/analysis.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { checkpointDir, checkpointStateFile, designDefinitionFile, finalConfigFile, finalDir, lossFile, resultsFile, SEED_DIR_NAME, seedDir } from '../run-folder.ts';
 
-export interface ProfileLike { name: string; steps: number; evalLimit?: number }
+export interface ProfileLike { name: string; steps: number; evalLimit?: number; trainJobs?: number }
 
 /** Run `npm run cli -- <argv>` in a child process; every output line goes to `log` as it arrives. */
 export function runCli(argv: string[], log: (line: string) => void = (l) => console.log(l)): Promise<void> {
@@ -141,7 +141,7 @@ export async function ensureTrained(designs: readonly string[], o: StageOptions)
       mkdirSync(dirname(file), { recursive: true });
       writeFileAtomic(file, JSON.stringify(d, null, 1) + '\n');
     }
-    const base = ['train', '--profile', o.profile.name, '--seed', String(seed), '--out', dir, '--jobs', String(o.jobs ?? 2)];
+    const base = ['train', '--profile', o.profile.name, '--seed', String(seed), '--out', dir, '--jobs', String(o.jobs ?? o.profile.trainJobs ?? 2)];
     if (resume.length) await runCli([...base, '--design', resume.join(','), '--resume'], log);
     if (fresh.length) await runCli([...base, '--design', fresh.join(',')], log);
   }

@@ -40,6 +40,9 @@ export interface Profile {
   /** items per evaluation task (undefined = all) */
   evalLimit?: number;
   encodeBatchSize: number;
+  /** designs trained side by side by default (`train --jobs`): each process holds the model and its
+   *  saved activations, ~7–10 GB for SmolLM2 at this batch, so two would not fit in 24 GB */
+  trainJobs: number;
 }
 
 const ALL = PROJECTIONS;
@@ -57,13 +60,13 @@ export const PROFILES: Record<string, Profile> = {
     name: 'smoke', model: 'stories260K', steps: 4, batchSize: 4, gradAccum: 1, maxLen: 24,
     lr: 2e-3, warmupSteps: 1, weightDecay: 0.01, clipNorm: 1, scale: 20, finetune: 'lora',
     lora: { rank: 4, alpha: 8, dropout: 0.1, targets: ALL }, head: { latents: 4, heads: 2, headDim: 8, ffMult: 2 },
-    triplesPerSource: 40, trainingSources: DISJOINT_SOURCES, instructions: NO_INSTRUCTIONS, checkpointEvery: 2, evalLimit: 40, encodeBatchSize: 32,
+    triplesPerSource: 40, trainingSources: DISJOINT_SOURCES, instructions: NO_INSTRUCTIONS, checkpointEvery: 2, evalLimit: 40, encodeBatchSize: 32, trainJobs: 2,
   },
   quick: {
     name: 'quick', model: 'stories260K', steps: 150, batchSize: 32, gradAccum: 1, maxLen: 48,
     lr: 1e-3, warmupSteps: 15, weightDecay: 0.01, clipNorm: 1, scale: 20, finetune: 'lora',
     lora: { rank: 8, alpha: 16, dropout: 0.1, targets: ALL }, head: {},
-    triplesPerSource: 3000, trainingSources: DISJOINT_SOURCES, instructions: NO_INSTRUCTIONS, checkpointEvery: 25, evalLimit: 1000, encodeBatchSize: 64,
+    triplesPerSource: 3000, trainingSources: DISJOINT_SOURCES, instructions: NO_INSTRUCTIONS, checkpointEvery: 25, evalLimit: 1000, encodeBatchSize: 64, trainJobs: 2,
   },
   smollm2: {
     // SmolLM2-135M-Instruct (576 wide, 30 layers) on this 2-core CPU (tfjs-node, ~1 training triple
@@ -74,7 +77,7 @@ export const PROFILES: Record<string, Profile> = {
     name: 'smollm2', model: 'smollm2-135m', steps: 70, batchSize: 8, gradAccum: 1, maxLen: 64,
     lr: 1e-3, warmupSteps: 7, weightDecay: 0.01, clipNorm: 1, scale: 20, finetune: 'lora',
     lora: { rank: 8, alpha: 16, dropout: 0.1, targets: ALL }, head: {},
-    triplesPerSource: 3000, trainingSources: DISJOINT_SOURCES, instructions: NO_INSTRUCTIONS, checkpointEvery: 10, evalLimit: 50, encodeBatchSize: 32,
+    triplesPerSource: 3000, trainingSources: DISJOINT_SOURCES, instructions: NO_INSTRUCTIONS, checkpointEvery: 10, evalLimit: 50, encodeBatchSize: 32, trainJobs: 1,
   },
   paper: {
     // Tang & Yang's run script (yixuantt/PoolingAndAttn README, HF Trainer defaults) as far as it
@@ -103,7 +106,7 @@ export const PROFILES: Record<string, Profile> = {
     name: 'paper', model: '', steps: 1000, batchSize: 8, gradAccum: 256, maxLen: 1024,
     lr: 1e-5, warmupSteps: 100, weightDecay: 0.01, clipNorm: 1, scale: 20, finetune: 'lora',
     lora: { rank: 16, alpha: 32, dropout: 0.1, targets: ALL }, head: {},
-    triplesPerSource: undefined, trainingSources: DISJOINT_SOURCES, instructions: AUTHORS_INSTRUCTIONS, checkpointEvery: 100, evalLimit: undefined, encodeBatchSize: 64,
+    triplesPerSource: undefined, trainingSources: DISJOINT_SOURCES, instructions: AUTHORS_INSTRUCTIONS, checkpointEvery: 100, evalLimit: undefined, encodeBatchSize: 64, trainJobs: 1,
   },
 };
 
