@@ -6,17 +6,22 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../src/data/files.ts';
-import { aboveReference, findingsParagraph, readFindingsBlock, replaceFindingsBlock, versusBaseline, FINDINGS_BEGIN, FINDINGS_END } from '../src/report/findings.ts';
+import { aboveReference, findingsBegin, findingsParagraph, findingsSources, readFindingsBlock, replaceFindingsBlock, versusBaseline, FINDINGS_BEGIN, FINDINGS_END, FINDINGS_STATS } from '../src/report/findings.ts';
 import { loadPaperTable } from '../src/report/paper-table.ts';
 import type { Stats } from '../src/report/analysis.ts';
 import { python } from './helpers.ts';
 
-const stats = JSON.parse(readFileSync(join(projectRoot, 'docs', 'results', 'quick-3seeds', 'stats.json'), 'utf8')) as Stats;
+const stats = JSON.parse(readFileSync(join(projectRoot, FINDINGS_STATS), 'utf8')) as Stats;
 const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8');
 
-test('README findings block = the paragraph generated from the committed stats.json', () => {
-  assert.equal(readFindingsBlock(readme), findingsParagraph(stats, loadPaperTable()),
-    'README findings are stale: run node --import tsx scripts/findings.ts');
+test('every README findings block = the paragraph generated from the committed stats.json it names', () => {
+  const sources = findingsSources(readme);
+  assert.ok(sources.includes(FINDINGS_STATS), `README has no findings block for ${FINDINGS_STATS}`);
+  for (const statsPath of sources) {
+    const s = JSON.parse(readFileSync(join(projectRoot, statsPath), 'utf8')) as Stats;
+    assert.equal(readFindingsBlock(readme, statsPath), findingsParagraph(s, loadPaperTable()),
+      `README findings from ${statsPath} are stale: run node --import tsx scripts/findings.ts`);
+  }
 });
 
 test('paired seed tests behind the findings agree with scipy.stats.ttest_rel on the per-seed category scores', () => {
@@ -46,4 +51,10 @@ test('replaceFindingsBlock replaces only the block and needs both markers', () =
   assert.equal(out, `a\n${FINDINGS_BEGIN}\nnew text\n${FINDINGS_END}\nb\n`);
   assert.equal(readFindingsBlock(out), 'new text');
   assert.throws(() => replaceFindingsBlock('no markers', 'x'), /expected one/);
+  // two blocks, each found by the stats file its marker names
+  const other = findingsBegin('docs/results/other/stats.json');
+  const two = `${out}${other}\nsecond\n${FINDINGS_END}\n`;
+  assert.deepEqual(findingsSources(two), [FINDINGS_STATS, 'docs/results/other/stats.json']);
+  assert.equal(readFindingsBlock(replaceFindingsBlock(two, 'third', 'docs/results/other/stats.json'), 'docs/results/other/stats.json'), 'third');
+  assert.equal(readFindingsBlock(replaceFindingsBlock(two, 'third', 'docs/results/other/stats.json')), 'new text');
 });
