@@ -8,7 +8,7 @@ import { forward } from '../model/decoder.ts';
 import { padBatch } from '../model/batch.ts';
 import { gatherLast, maskedMean } from '../pooling/pooling.ts';
 import { spearman } from './metrics/correlation.ts';
-import { cosineSimilarity } from './metrics/similarity.ts';
+import { cosineOneSqrt } from './metrics/similarity.ts';
 import type { StsPair } from '../data/datasets/records.ts';
 
 export interface LayerScore { layer: number; spearman: number }
@@ -37,7 +37,7 @@ export async function layerwiseSTS(em: EmbeddingModel, pairs: readonly StsPair[]
   }
   const gold = pairs.map((p) => p.score);
   return vectors.map((vs, layer) => {
-    const cos = pairs.map((_, i) => cosineSimilarity(vs[2 * i]!, vs[2 * i + 1]!));
+    const cos = pairs.map((_, i) => cosineOneSqrt(vs[2 * i]!, vs[2 * i + 1]!));
     return { layer, spearman: spearman(cos, gold) };
   });
 }

@@ -35,6 +35,18 @@ export function cosineSimilarity(a: ArrayLike<number>, b: ArrayLike<number>): nu
   return ab / (Math.sqrt(aa) * Math.sqrt(bb));
 }
 
+/**
+ * Cosine as dot / sqrt(|a|²·|b|²), one square root: identical vectors give exactly 1, so they tie.
+ * The layer analysis (src/eval/layer-analysis.ts) ranks with it; cosineSimilarity's
+ * sqrt(|a|²)·sqrt(|b|²) (sklearn's order, the evaluators' scores) can land a last bit off 1 and break
+ * such ties, which would move that analysis's Spearman values. No dimension check (equal by construction).
+ */
+export function cosineOneSqrt(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let dot = 0, na = 0, nb = 0;
+  for (let i = 0; i < a.length; i++) { dot += a[i]! * b[i]!; na += a[i]! * a[i]!; nb += b[i]! * b[i]!; }
+  return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
+}
+
 export function euclideanDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
   checkDims('euclideanDistance', a, b);
   let s = 0;
