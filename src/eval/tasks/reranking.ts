@@ -1,5 +1,5 @@
 // Reranking tasks: rank each query's candidates by similarity, scored by MAP. WikiQA test.
-import { largestSampleWithin, TEXTS_PER_LIMITED_ITEM } from './sampling.ts';
+import { limitByTexts } from './sampling.ts';
 import type { RerankingTask } from './types.ts';
 import type { RerankingQuery } from '../../data/datasets/records.ts';
 import { loadWikiQaSplit } from '../../data/datasets/reranking.ts';
@@ -9,9 +9,7 @@ import { loadWikiQaSplit } from '../../data/datasets/reranking.ts';
  * TEXTS_PER_LIMITED_ITEM × limit texts (see sampling.ts); every query when `limit` reaches their number.
  */
 export function limitReranking(queries: RerankingQuery[], limit: number | undefined): RerankingQuery[] {
-  if (limit === undefined || limit >= queries.length) return queries.slice();
-  const texts = (qs: RerankingQuery[]) => qs.reduce((n, q) => n + 1 + q.positives.length + q.negatives.length, 0);
-  return largestSampleWithin(queries, limit, TEXTS_PER_LIMITED_ITEM * limit, texts);
+  return limitByTexts(queries, limit, (q) => 1 + q.positives.length + q.negatives.length);
 }
 
 export const WikiQA: RerankingTask = {

@@ -50,6 +50,16 @@ export const TEXTS_PER_LIMITED_ITEM = 2;
 export const distractorCount = (limit: number): number => Math.max(1, Math.ceil(limit / 2));
 
 /**
+ * A limited task of items with several texts each (reranking queries, summarization documents): the
+ * evenly spaced items that fit in TEXTS_PER_LIMITED_ITEM × limit texts; every item when `limit`
+ * reaches their number.
+ */
+export function limitByTexts<T>(items: readonly T[], limit: number | undefined, textsOf: (item: T) => number): T[] {
+  if (limit === undefined || limit >= items.length) return items.slice();
+  return largestSampleWithin(items, limit, TEXTS_PER_LIMITED_ITEM * limit, (s) => s.reduce((n, x) => n + textsOf(x), 0));
+}
+
+/**
  * The largest k ≤ limit whose evenly spaced sample `spread(items, k)` needs at most `budget` texts
  * (`cost` counts the texts of a sample); at least 1.
  */

@@ -1,16 +1,13 @@
 // Summarization tasks: per document, Spearman correlation of cosine(system summary, reference)
 // with the human score, averaged over documents (SummEval-like). REALSumm.
 import { readDataFile } from '../../data/files.ts';
-import { largestSampleWithin, TEXTS_PER_LIMITED_ITEM } from './sampling.ts';
+import { limitByTexts } from './sampling.ts';
 import type { SummarizationTask } from './types.ts';
 import type { SummarizationDocument } from '../../data/datasets/records.ts';
 import { parseRealSummScores, mergeRealSumm } from '../../data/datasets/summarization.ts';
 
 export function limitSummarization(documents: SummarizationDocument[], limit: number | undefined): SummarizationDocument[] {
-  if (limit === undefined) return documents.slice();
-  const texts = (ds: SummarizationDocument[]) => ds.reduce((n, d) => n + 1 + d.summaries.length, 0);
-  if (limit >= documents.length) return documents.slice();
-  return largestSampleWithin(documents, limit, TEXTS_PER_LIMITED_ITEM * limit, texts);
+  return limitByTexts(documents, limit, (d) => 1 + d.summaries.length);
 }
 
 export const REALSumm: SummarizationTask = {
