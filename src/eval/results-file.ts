@@ -28,6 +28,7 @@ export interface TaskResultJson {
   scores: Record<string, number>;
   per_sample: Record<string, unknown>;
   seconds: number;
+  /** what was evaluated, e.g. '1379 pairs' */
   items: string;
   instruction: string;
   files: string[];

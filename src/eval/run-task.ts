@@ -7,6 +7,7 @@ import {
 } from './evaluators/index.ts';
 import type { DataByCategory, Task, TaskCategory } from './tasks/index.ts';
 import type { Quirks } from '../data/datasets/records.ts';
+import type { TaskResultJson } from './results-file.ts';
 import { instructionFor, type EvalInstructionPolicyName } from './instruction-policy.ts';
 import {
   accuracyChance, averagePrecisionChance, meanAveragePrecisionChance, meanSpearmanChance, ndcgChance,
@@ -18,18 +19,10 @@ export { instructionFor, type Side } from './instruction-policy.ts';
 /** Embeds texts for one side of the task, in input order. */
 export type EmbedFn = (texts: readonly string[], instruction: string) => Promise<Float32Array[]>;
 
-export interface TaskRun {
+/** One task's outcome: what the runner writes into the results file (src/eval/results-file.ts). */
+export interface TaskRun extends Pick<TaskResultJson, 'items' | 'files' | 'sha256' | 'chance' | 'instructions'> {
   result: EvaluationResult<Record<string, unknown>>;
-  /** What was evaluated, for the log: '1379 pairs'. */
-  items: string;
   quirks: Quirks;
-  files: string[];
-  /** sha256 of each local file read (user tasks), by path */
-  sha256?: Record<string, string>;
-  /** the main score of a random scorer on the same items */
-  chance: Chance;
-  /** the instruction each side got ('' = none) */
-  instructions: { query: string; document: string };
 }
 
 /** What one category does with a task's data: embed each side, evaluate, and the chance level. */
