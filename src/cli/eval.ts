@@ -4,11 +4,10 @@
 // One design runs in this process; several run side by side in child processes (--jobs, default 2:
 // wasm uses one core per process). use-lite always gets a process of its own: it bundles another
 // TensorFlow.js.
-import { spawn } from 'node:child_process';
-import { childEnv } from '../backend/child-threads.ts';
+import { runCliChild, runPool } from './children.ts';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { intOption, parseArgs, required, UsageError } from './args.ts';
 import { DESIGNS, OUTSIDE_ENCODERS, resolveDesigns } from '../designs.ts';
 import { resolveTasks } from '../eval/runner.ts';
@@ -104,30 +103,13 @@ export async function run(argv: string[]): Promise<number> {
   // minilm (a 22M-parameter BERT) is slower still: first of all.
   const slow = ['minilm', 'use-lite'];
   const queue = [...slow.filter((d) => designs.includes(d)), ...designs.filter((d) => !slow.includes(d))];
-  const failures: string[] = [];
   const workers = Math.min(given.jobs, designs.length);
-  const worker = async () => {
-    for (let d = queue.shift(); d; d = queue.shift()) {
-      const code = await runChild(['eval', '--child', '--run', runDir, '--designs', d, '--tasks', tasks.map((t) => t.name).join(','),
-        '--limit', limit === undefined ? 'all' : String(limit), '--profile', profile.name, '--batch-size', String(batchSize),
-        '--max-len', String(maxLen), '--model', model, '--instructions', instructionPolicy.eval, '--train-instructions', instructionPolicy.train, ...(taskModules.length ? ['--task-module', taskModules.join(',')] : [])], workers);
-      if (code !== 0) failures.push(`${d} (exit ${code})`);
-    }
-  };
-  await Promise.all(Array.from({ length: workers }, worker));
+  const failures = await runPool(queue, workers, (d) => runCliChild(['eval', '--child', '--run', runDir, '--designs', d, '--tasks', tasks.map((t) => t.name).join(','),
+    '--limit', limit === undefined ? 'all' : String(limit), '--profile', profile.name, '--batch-size', String(batchSize),
+    '--max-len', String(maxLen), '--model', model, '--instructions', instructionPolicy.eval, '--train-instructions', instructionPolicy.train, ...(taskModules.length ? ['--task-module', taskModules.join(',')] : [])], workers, log));
   if (failures.length) { log(`eval: failed: ${failures.join(', ')} (see the errors above)`); return 1; }
   if (designs.length > 1) log(`eval: ${designs.length} designs → ${resultsDir(runDir)}`);
   return 0;
-}
-
-/** `concurrent`: children running at once (each gets one TensorFlow thread when > 1: child-threads.ts). */
-function runChild(argv: string[], concurrent = 1): Promise<number> {
-  const main = fileURLToPath(new URL('./main.ts', import.meta.url));
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', main, ...argv], { stdio: ['ignore', 'inherit', 'inherit'], env: childEnv(concurrent) });
-    child.on('error', (e) => { log(`eval: cannot start a child process: ${e.message}`); resolve(1); });
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
-  });
 }
 
 /** One writer per results file (and its embedding cache): the lock beside DIR/results/<design>.json. */

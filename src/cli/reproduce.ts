@@ -2,10 +2,9 @@
 // one command — data verify → train every design (both cores) per seed → evaluate → compare →
 // figures — and a REPORT.md with the tables, figure links, environment and the time of each stage.
 // Each stage is a command of its own (train, eval, compare), so any stage can be rerun alone.
-import { spawn } from 'node:child_process';
+import { spawnCli } from './children.ts';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import { parseArgs, intOption } from './args.ts';
 import { profileByName } from '../training/profiles.ts';
@@ -71,9 +70,8 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 function cli(argv: string[]): Promise<void> {
-  const main = fileURLToPath(new URL('./main.ts', import.meta.url));
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', main, ...argv], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawnCli(argv, { stdio: ['ignore', 'inherit', 'inherit'] });
     child.on('exit', (code, signal) => (code === 0 ? resolvePromise() : reject(new Error(`'${argv.slice(0, 3).join(' ')}' failed (${signal ?? `exit ${code}`})`))));
   });
 }

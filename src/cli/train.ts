@@ -3,11 +3,9 @@
 // profile's trainJobs: 2 for stories260K, where wasm uses one core per process; 1 for SmolLM2, whose
 // training process needs ~7–10 GB). Every argument, the run folder's writability, finished designs
 // and locks held by another process are checked before the training triples are built (~10 s).
-import { spawn } from 'node:child_process';
-import { childEnv } from '../backend/child-threads.ts';
+import { runCliChild, runPool } from './children.ts';
 import { existsSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { intOption, parseArgs, required, UsageError } from './args.ts';
 import { DESIGNS, parseDesignList } from '../designs.ts';
 import { profileByName, type Profile } from '../training/profiles.ts';
@@ -59,21 +57,15 @@ export async function run(argv: string[]): Promise<number> {
     try { return await trainOne(designs[0]!.name, profile, seed, out, args.flags.resume!, steps); } finally { release(); }
   }
   await runTriples(out, profile, log); // once, before any worker starts
-  const queue = designs.map((d) => d.name);
   const workers = Math.max(1, Math.min(jobs, designs.length));
-  const failures: string[] = [];
-  const worker = async () => {
-    for (let d = queue.shift(); d; d = queue.shift()) {
-      const childArgs = ['train', '--design', d, '--profile', profile.name, '--seed', String(seed), '--out', out];
-      if (args.flags.resume) childArgs.push('--resume');
-      if (args.flags.force) childArgs.push('--force');
-      if (steps !== undefined) childArgs.push('--steps', String(steps));
-      if (args.options.model) childArgs.push('--model', args.options.model);
-      const code = await runChild(childArgs, workers);
-      if (code !== 0) failures.push(`${d} (exit ${code})`);
-    }
-  };
-  await Promise.all(Array.from({ length: workers }, worker));
+  const failures = await runPool(designs.map((d) => d.name), workers, (d) => {
+    const childArgs = ['train', '--design', d, '--profile', profile.name, '--seed', String(seed), '--out', out];
+    if (args.flags.resume) childArgs.push('--resume');
+    if (args.flags.force) childArgs.push('--force');
+    if (steps !== undefined) childArgs.push('--steps', String(steps));
+    if (args.options.model) childArgs.push('--model', args.options.model);
+    return runCliChild(childArgs, workers, log);
+  });
   if (failures.length) { log(`train: failed: ${failures.join(', ')}`); return 1; }
   return 0;
 }
@@ -88,15 +80,6 @@ function checkWritable(out: string, cmd: string): void {
   } catch (e) {
     throw new UsageError(`${cmd}: --out ${out} is not a writable folder (${(e as Error).message})`);
   }
-}
-
-/** `concurrent`: children running at once (each gets one TensorFlow thread when > 1: child-threads.ts). */
-function runChild(argv: string[], concurrent = 1): Promise<number> {
-  const main = fileURLToPath(new URL('./main.ts', import.meta.url));
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', main, ...argv], { stdio: ['ignore', 'inherit', 'inherit'], env: childEnv(concurrent) });
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
-  });
 }
 
 async function trainOne(design: string, profile: Profile, seed: number, out: string, resume: boolean, steps?: number): Promise<number> {

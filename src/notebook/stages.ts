@@ -4,7 +4,7 @@
 // <run>/seed-<n>/results/<design>.json, <run>/stats.json. The commands run as child processes
 // (both cores; use-lite needs a process of its own) and their progress lines are printed as they
 // come, which a notebook shows live.
-import { spawn } from 'node:child_process';
+import { spawnCli } from '../cli/children.ts';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -18,9 +18,8 @@ export interface ProfileLike { name: string; steps: number; evalLimit?: number; 
 
 /** Run `npm run cli -- <argv>` in a child process; every output line goes to `log` as it arrives. */
 export function runCli(argv: string[], log: (line: string) => void = (l) => console.log(l)): Promise<void> {
-  const main = join(projectRoot, 'src', 'cli', 'main.ts');
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', main, ...argv], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnCli(argv, { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
     const tail: string[] = [];
     const lines = (stream: NodeJS.ReadableStream) => {
       let buf = '';
