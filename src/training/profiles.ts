@@ -32,7 +32,7 @@ export interface Profile {
   /** at most this many training triples per source (undefined = all) */
   triplesPerSource?: number;
   /** training sources (DISJOINT_SOURCES: none shares a source with an evaluation task; TRIPLE_SOURCES:
-   *  the earlier in-domain mix, see src/data/training-triples.ts) */
+   *  the earlier in-domain mix, see src/training/triples.ts) */
   trainingSources: readonly TripleSource[];
   /** instructions on training queries and, per task family, at evaluation (src/eval/instruction-policy.ts) */
   instructions: InstructionPolicy;
@@ -92,7 +92,7 @@ export const PROFILES: Record<string, Profile> = {
     // Still not theirs:
     //  - base model: Mistral-7B-v0.1 in bf16 with flash attention; here the model given, in float32;
     //  - data: their yixuantt/ir_data (~1.4M triples); here `trainingSources` (public sets disjoint
-    //    from the evaluation tasks, src/data/training-triples.ts);
+    //    from the evaluation tasks, src/training/triples.ts);
     //  - evaluation length: they truncate at 512 tokens when evaluating; here evaluation uses the
     //    training maxLen, 1024 (a trained run's config.json records one length);
     //  - head at another width: their code keeps 768 latents and 32 × 2048 at any d (also in their
