@@ -74,7 +74,37 @@ test('each category\'s format loads; bad rows are errors naming file:line and fi
   const j = jsonl(['{"query":"q1","doc":"d9","score":1}']);
   await bad({ name: 'T', category: 'Retrieval', files: { corpus: d, queries: q, qrels: j } }, new RegExp(`${j}:1: document 'd9' is not in ${d}`));
   assert.throws(() => customTask({ name: 'T', category: 'Retrieval', files: { corpus: d, queries: q } } as never), /files\.qrels must be a path/);
-  assert.throws(() => customTask({ name: 'T', category: 'Summarization', files: { data: d } } as never), /category "Summarization" is not one of/);
+  assert.throws(() => customTask({ name: 'T', category: 'Nonsense', files: { data: d } } as never), /category "Nonsense" is not one of/);
+  const f5 = jsonl(['{"reference":"r","summaries":[{"text":"a","score":1},{"text":"b","score":2}]}', '{"reference":"r","summaries":[{"text":"a","score":1}]}']);
+  await bad({ name: 'U', category: 'Summarization', files: { data: f5 } }, new RegExp(`${f5}:2: field 'summaries' must be an array of at least two`));
+  const f6 = jsonl(['{"reference":"r","summaries":[{"text":"a","score":1},{"text":"b","score":"x"}]}']);
+  await bad({ name: 'U', category: 'Summarization', files: { data: f6 } }, new RegExp(`${f6}:1: field 'score' must be a finite number, got "x"`));
+});
+
+test('a user summarization task: loaded, evaluated by the runner, its score recomputed by scipy from the cached vectors', async () => {
+  const runDir = join(tmp, 'run-summ');
+  mkdirSync(runDir, { recursive: true });
+  const docs = [
+    { reference: 'The council approved a new park by the river after a long debate.', summaries: [
+      { text: 'A riverside park was approved by the council.', score: 0.9 }, { text: 'The council debated for a long time.', score: 0.4 }, { text: 'Prices of apples rose in May.', score: 0.0 }] },
+    { reference: 'Heavy snow closed schools across the region on Monday.', summaries: [
+      { text: 'Schools shut because of snow on Monday.', score: 1.0 }, { text: 'It was Monday.', score: 0.2 }, { text: 'A region saw weather.', score: 0.3 }, { text: 'Snow closed the schools.', score: 0.8 }] },
+  ];
+  const task = registerCustomTask({ name: 'UserSumm', category: 'Summarization', files: { data: jsonl(docs.map((x) => JSON.stringify(x))) } });
+  const loaded = await task.load();
+  assert.deepEqual(loaded.documents.map((x) => [x.reference, x.summaries.map((y) => [y.text, y.human])]), docs.map((x) => [x.reference, x.summaries.map((y) => [y.text, y.score])]));
+  const encoder = await openEncoder('base-mean', { maxLen: 48, batchSize: 16 });
+  const r = await evaluateDesign({ runDir, design: 'base-mean', tasks: [task], encoder, log: () => {} });
+  const res = (JSON.parse(readFileSync(r.file, 'utf8')) as DesignResultsJson).tasks.UserSumm!;
+  const cache = new EmbeddingCache(cacheRoot(runDir, 'base-mean'), 'base-mean', encoder.identity);
+  const v = (t: string) => Array.from(cache.get(cacheKey('', t))!);
+  const ref = python<number>(`
+import json, sys, numpy as np
+from scipy.stats import spearmanr
+cos = lambda a, b: float(np.dot(a, b) / np.linalg.norm(a) / np.linalg.norm(b))
+rhos = [spearmanr([cos(s, d['reference']) for s in d['summaries']], d['human']).statistic for d in json.load(sys.stdin)]
+print(json.dumps(float(np.mean(rhos))))`, docs.map((x) => ({ reference: v(x.reference), summaries: x.summaries.map((y) => v(y.text)), human: x.summaries.map((y) => y.score) })));
+  assert.ok(Math.abs(ref - res.main_score) < 1e-6, `${ref} vs ${res.main_score}`);
 });
 
 test('a limited retrieval task keeps the judged documents of its queries plus a few others', async () => {

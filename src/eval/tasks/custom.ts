@@ -8,6 +8,7 @@
 //   Classification      train: {text, label}   test: {text, label}   (a logistic regression on train)
 //   PairClassification  data: {s1, s2, label: 0 | 1}
 //   Clustering          data: {text, label}
+//   Summarization       data: {reference, summaries: [{text, score}…]}   (one line per document)
 // Relative paths are taken from `baseDir` (default: the working directory). `limit` samples like the
 // built-in tasks (sampling.ts): evenly spread items; a retrieval corpus keeps the judged documents of
 // the kept queries plus evenly spread others.
@@ -16,6 +17,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { DataFormatError, decodeUtf8, splitLines } from '../../data/text.ts';
 import { distractorCount, spread } from './sampling.ts';
+import { limitSummarization } from './summarization.ts';
 import { registerTask } from './index.ts';
 import { MAIN_SCORE, type DataByCategory, type LoadOptions, type Task, type TaskCategory, type TaskOf } from './types.ts';
 
@@ -24,7 +26,7 @@ type Files<C extends TaskCategory> =
   : C extends 'Classification' ? { train: string; test: string }
   : { data: string };
 
-export type CustomCategory = Exclude<TaskCategory, 'Summarization'>;
+export type CustomCategory = TaskCategory;
 
 export type CustomTaskSpec = { [C in CustomCategory]: {
   name: string;
@@ -42,7 +44,7 @@ export type CustomTaskSpec = { [C in CustomCategory]: {
 
 const ROLES: Record<CustomCategory, readonly string[]> = {
   Retrieval: ['corpus', 'queries', 'qrels'], Classification: ['train', 'test'],
-  Reranking: ['data'], STS: ['data'], PairClassification: ['data'], Clustering: ['data'],
+  Reranking: ['data'], STS: ['data'], PairClassification: ['data'], Clustering: ['data'], Summarization: ['data'],
 };
 
 /** Each row remembers its 1-based line, for error messages. */
@@ -139,6 +141,23 @@ export function customTask<S extends CustomTaskSpec>(spec: S): TaskOf<S['categor
         const r = read('data');
         const queries = r.rows.map((x, i) => ({ id: String(i), query: field(r, x, 'query', 'text'), positives: field(r, x, 'positives', 'texts'), negatives: field(r, x, 'negatives', 'texts') }));
         return { queries: spread(queries, limit), ...loaded([r]) };
+      }
+      case 'Summarization': {
+        const r = read('data');
+        const documents = r.rows.map((x, i) => {
+          const summaries = x.summaries;
+          if (!Array.isArray(summaries) || summaries.length < 2 || summaries.some((y) => y === null || typeof y !== 'object' || Array.isArray(y))) {
+            throw new DataFormatError(r.path, lineOf.get(x)!, `field 'summaries' must be an array of at least two {text, score} objects (a Spearman correlation needs two), got ${JSON.stringify(summaries) ?? 'nothing'}`);
+          }
+          return {
+            docId: String(i), reference: field(r, x, 'reference', 'text') as string,
+            summaries: (summaries as Record<string, unknown>[]).map((y, j) => {
+              lineOf.set(y, lineOf.get(x)!);
+              return { system: String(j), text: field(r, y, 'text', 'text') as string, human: field(r, y, 'score', 'number') as number };
+            }),
+          };
+        });
+        return { documents: limitSummarization(documents, limit), ...loaded([r]) };
       }
       case 'Retrieval': {
         const c = read('corpus'), q = read('queries'), j = read('qrels');
