@@ -1,11 +1,11 @@
-// src/model/dropout.ts must give tf.dropout's numbers bit for bit (it is a faster drop-in for LoRA's
+// src/model/kernels/dropout.ts must give tf.dropout's numbers bit for bit (it is a faster drop-in for LoRA's
 // dropout): the same kept elements, scale and gradient, for any size (its generator is split into
 // chunks that jump ahead), rate and seed, on both backends.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/index.ts';
-import { dropout, dropoutMultipliers } from '../src/model/dropout.ts';
+import { dropout, dropoutMultipliers } from '../src/model/kernels/dropout.ts';
 
 await initBackend({ force: 'wasm', quiet: true });
 

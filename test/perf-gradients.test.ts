@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend/index.ts';
 import { mulberry32 } from '../src/util/random.ts';
-import { rmsNorm } from '../src/model/rmsnorm-grad.ts';
-import { swiGlu } from '../src/model/swiglu-grad.ts';
-import { applyRope, ropeTables } from '../src/model/rope-grad.ts';
-import { groupedAttention, softmaxAttention } from '../src/model/attention-grad.ts';
-import { layerNormOp } from '../src/model/layernorm-grad.ts';
-import { gegluOp } from '../src/model/geglu-grad.ts';
+import { rmsNorm } from '../src/model/kernels/rmsnorm-grad.ts';
+import { swiGlu } from '../src/model/kernels/swiglu-grad.ts';
+import { applyRope, ropeTables } from '../src/model/kernels/rope-grad.ts';
+import { groupedAttention, softmaxAttention } from '../src/model/kernels/attention-grad.ts';
+import { layerNormOp } from '../src/model/kernels/layernorm-grad.ts';
+import { gegluOp } from '../src/model/kernels/geglu-grad.ts';
 
 await initBackend({ force: 'wasm', quiet: true });
 

@@ -1,5 +1,5 @@
 // A minimal WebAssembly binary encoder: just the sections and opcodes the hand-assembled kernels of
-// this project use (./wasm-simd-matmul.ts, ../model/dropout.ts). A kernel is a list of bytes built
+// this project use (./wasm-simd-matmul.ts, ../model/kernels/dropout.ts). A kernel is a list of bytes built
 // from these helpers; `wasmModule` wraps functions that import one memory as env.memory.
 
 export type Code = number[];

@@ -8,10 +8,10 @@ import type { DecoderConfig } from './config.ts';
 import type { Decoder, LayerWeights } from './weights.ts';
 import type { Projection } from './config.ts';
 import { positionsFromMask, type TokenBatch } from './batch.ts';
-import { rmsNorm } from './rmsnorm-grad.ts';
-import { applyRope, ropeTables, type RopeTables } from './rope-grad.ts';
-import { groupedAttention } from './attention-grad.ts';
-import { swiGlu } from './swiglu-grad.ts';
+import { rmsNorm } from './kernels/rmsnorm-grad.ts';
+import { applyRope, ropeTables, type RopeTables } from './kernels/rope-grad.ts';
+import { groupedAttention } from './kernels/attention-grad.ts';
+import { swiGlu } from './kernels/swiglu-grad.ts';
 import { syncReadsWork } from '../backend/sync-reads.ts';
 
 export { rmsNorm };

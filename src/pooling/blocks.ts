@@ -5,9 +5,9 @@
 // ops with hand-written gradients (src/model/*-grad.ts): fewer, larger ops on wasm.
 import * as tf from '@tensorflow/tfjs';
 import { mulberry32 } from '../util/random.ts';
-import { layerNormOp } from '../model/layernorm-grad.ts';
-import { gegluOp } from '../model/geglu-grad.ts';
-import { softmaxAttention } from '../model/attention-grad.ts';
+import { layerNormOp } from '../model/kernels/layernorm-grad.ts';
+import { gegluOp } from '../model/kernels/geglu-grad.ts';
+import { softmaxAttention } from '../model/kernels/attention-grad.ts';
 
 let uid = 0; // tf.variable names must be unique per process
 

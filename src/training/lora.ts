@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Decoder } from '../model/weights.ts';
 import { PROJECTIONS, type Projection } from '../model/config.ts';
 import type { ProjectionAdapter } from '../model/decoder.ts';
-import { dropout } from '../model/dropout.ts';
+import { dropout } from '../model/kernels/dropout.ts';
 import { mulberry32 } from '../util/random.ts';
 
 export interface LoraOptions {

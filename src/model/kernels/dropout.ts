@@ -10,7 +10,7 @@
 // keeps its element iff fround(u + fround(1 − rate)) ≥ 1, and a kept element is scaled by
 // fround(1 / fround(1 − rate)): tf.dropout's float32 arithmetic. Its gradient is dy ⊙ multipliers.
 import * as tf from '@tensorflow/tfjs';
-import { F32, F64, I32, forLoop, op, wasmModule, type Code } from '../backend/wasm-encoder.ts';
+import { F32, F64, I32, forLoop, op, wasmModule, type Code } from '../../backend/wasm-encoder.ts';
 
 const A = 2091639;
 const B = 2 ** 32;
