@@ -6,7 +6,8 @@ import { embeddingTokens } from '../src/embedding/embedder.ts';
 import type { TokenBatch } from '../src/model/batch.ts';
 import type { Tokenizer } from '../src/tokenizer/tokenizer.ts';
 import type { Profile } from '../src/training/profiles.ts';
-import { microBatchIndices, tripleBatch } from '../src/training/trainer.ts';
+import { microBatchIndices } from '../src/training/trainer.ts';
+import { tripleBatch } from '../src/training/step.ts';
 
 let cache: Promise<Triple[]> | undefined;
 

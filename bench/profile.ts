@@ -8,9 +8,8 @@ import { initBackend } from '../src/backend/index.ts';
 import { loadModel } from '../src/model/load.ts';
 import { designByName } from '../src/designs.ts';
 import { PROFILES } from '../src/training/profiles.ts';
-import { buildEmbeddingModel } from '../src/training/trainer.ts';
-import { embedBatch } from '../src/embedding/embedder.ts';
-import { hardNegativeInfoNCE } from '../src/training/loss.ts';
+import { buildEmbeddingModel, trainableVariables } from '../src/training/trainer.ts';
+import { microBatchGradients } from '../src/training/step.ts';
 import { trainerBatch } from './batches.ts';
 
 await initBackend({ force: process.env.PA_BACKEND ?? 'wasm', quiet: true });
@@ -40,25 +39,19 @@ const designs = process.argv.slice(2).length ? process.argv.slice(2) : ['m1'];
 const batch = await trainerBatch(base.tokenizer, profile, 1, 0);
 for (const name of designs) {
   const em = buildEmbeddingModel(base, designByName(name), profile, 1);
-  const vars = [...Object.values(em.pooling.variables), ...Object.values(em.lora!.variables)];
-  const step = () => {
-    em.lora!.training = true;
-    const { value, grads } = tf.variableGrads(() => {
-      const e = embedBatch(em, batch.tokens, true);
-      const B = batch.triples;
-      const [q, p, n] = tf.split(e, [B, B, B], 0) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-      return hardNegativeInfoNCE(q, p, n, profile.scale);
-    }, vars);
-    value.dataSync();
-    tf.dispose([value, ...Object.values(grads)]);
+  const vars = trainableVariables(em);
+  // the trainer's step up to the gradients (src/training/step.ts), without the optimizer update
+  const step = async () => {
+    const { grads } = await microBatchGradients(em, vars, { batch: batch.tokens, triples: batch.triples, dropoutSeed: 1_000_003, label: 'bench' }, profile.scale);
+    tf.dispose(Object.values(grads));
   };
-  step(); step();
+  await step(); await step();
   const steps: { cpu: number; wall: number; kernels: Map<string, { us: number; n: number }> }[] = [];
   for (let s = 0; s < 3; s++) {
     record = new Map();
     calls.length = 0;
     const c0 = cpuUs(), w0 = performance.now();
-    step();
+    await step();
     steps.push({ cpu: (cpuUs() - c0) / 1000, wall: performance.now() - w0, kernels: record });
     record = undefined;
   }

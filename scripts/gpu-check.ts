@@ -16,8 +16,8 @@
 // Each backend runs in its own child process (the backend is chosen once per process). All reads
 // from the device are asynchronous (`await t.data()`): WebGPU in Node has no synchronous read-back,
 // and --forbid-sync-reads makes any other backend refuse them too, to prove that on a CPU machine.
-// The timed step below is the trainer's step (src/training/trainer.ts) unrolled, so that its
-// gradients can be compared and its time measured without the trainer's bookkeeping.
+// The timed step below is the trainer's own step (src/training/step.ts), called without the trainer's
+// bookkeeping, so that its gradients can be compared and its time measured.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -32,9 +32,9 @@ import { forward, logits } from '../src/model/decoder.ts';
 import { padBatch, type TokenBatch } from '../src/model/batch.ts';
 import { designByName, parseDesignList } from '../src/designs.ts';
 import { profileByName, type Profile } from '../src/training/profiles.ts';
-import { buildEmbeddingModel, train, trainableVariables, tripleBatch } from '../src/training/trainer.ts';
+import { buildEmbeddingModel, train, trainableVariables } from '../src/training/trainer.ts';
+import { trainStep, tripleBatch, type MicroBatch } from '../src/training/step.ts';
 import { AdamW, linearWarmupDecay } from '../src/training/adamw.ts';
-import { hardNegativeInfoNCE } from '../src/training/loss.ts';
 import { embedBatch, embeddingTokens, encodeTexts, type EmbeddingModel } from '../src/embedding/embedder.ts';
 import { loadTrainingTriples, type Triple } from '../src/training/triples.ts';
 import { dataFile } from '../src/data/files.ts';
@@ -282,37 +282,13 @@ async function child(backend: string, parts: string[], designNames: string[], pl
   process.stdout.write('gpu-check child done\n');
 }
 
-/**
- * One optimizer step as the trainer takes it (gradAccum 1): InfoNCE over queries/positives/negatives
- * in one forward, global-norm clipping, AdamW. Returns the loss; `onGradients` sees the raw gradients.
- */
-async function trainStep(
+/** One optimizer step of the trainer's (src/training/step.ts) on one micro-batch; `onGradients` sees the raw gradients. */
+async function oneStep(
   em: EmbeddingModel, vars: Record<string, tf.Variable>, adam: AdamW, batch: TokenBatch, B: number,
   profile: Profile, lr: number, dropoutSeed: number, onGradients?: (g: Record<string, tf.Tensor>) => Promise<void>,
 ): Promise<number> {
-  em.lora?.beginStep(dropoutSeed);
-  if (em.lora) em.lora.training = true;
-  const { value, grads } = tf.variableGrads(() => {
-    const e = embedBatch(em, batch, true);
-    const [q, p, n] = tf.split(e, [B, B, B], 0) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-    return hardNegativeInfoNCE(q, p, n, profile.scale);
-  }, Object.values(vars));
-  if (em.lora) em.lora.training = false;
-  const loss = (await value.data())[0]!;
-  value.dispose();
-  if (!Number.isFinite(loss)) { tf.dispose(Object.values(grads)); throw new Error(`loss is ${loss}`); }
-  const named: Record<string, tf.Tensor> = {};
-  for (const [k, v] of Object.entries(vars)) named[k] = grads[v.name]!;
-  if (onGradients) await onGradients(named);
-  const sq = tf.tidy(() => tf.addN(Object.values(named).map((g) => tf.sum(tf.square(g)))));
-  const norm = Math.sqrt((await sq.data())[0]!);
-  sq.dispose();
-  if (!Number.isFinite(norm)) { tf.dispose(Object.values(named)); throw new Error(`gradient norm is ${norm}`); }
-  const factor = norm > profile.clipNorm ? profile.clipNorm / (norm + 1e-6) : 1;
-  const clipped = tf.tidy(() => Object.fromEntries(Object.entries(named).map(([k, g]) => [k, tf.mul(g, factor)])));
-  tf.dispose(Object.values(named));
-  adam.apply(clipped, lr);
-  tf.dispose(Object.values(clipped));
+  const mb: MicroBatch = { batch, triples: B, dropoutSeed, label: 'the check batch' };
+  const { loss } = await trainStep(em, vars, adam, () => mb, { scale: profile.scale, clipNorm: profile.clipNorm, lr, gradAccum: 1, label: 'the check step', fail: (what) => new Error(what), onGradients });
   return loss;
 }
 
@@ -359,7 +335,7 @@ async function numerics(base: LoadedModel, triples: readonly Triple[], designs: 
     const vars = trainableVariables(em);
     const keys = Object.keys(vars).sort();
     const adam = new AdamW(vars, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: profile.weightDecay });
-    losses[name] = await trainStep(em, vars, adam, batch, fixed.length, profile, lr, SEED * 1_000_003, async (g) => {
+    losses[name] = await oneStep(em, vars, adam, batch, fixed.length, profile, lr, SEED * 1_000_003, async (g) => {
       save(`gradients.${name}`, await concatValues(keys.map((k) => g[k]!)), [-1]);
     });
     save(`weights.${name}`, await concatValues(keys.map((k) => vars[k]!)), [-1]);
@@ -391,7 +367,7 @@ async function timing(base: LoadedModel, triples: readonly Triple[], designs: { 
       const ts = microBatch(s);
       const batch = tripleBatch(ts.map((t) => [tok(t.query), tok(t.positive), tok(t.negative)]), base.tokenizer.padId);
       const t0 = performance.now();
-      await trainStep(em, vars, adam, batch, B, profile, linearWarmupDecay(s, profile.lr, profile.warmupSteps, profile.steps), SEED * 1_000_003 + s);
+      await oneStep(em, vars, adam, batch, B, profile, linearWarmupDecay(s, profile.lr, profile.warmupSteps, profile.steps), SEED * 1_000_003 + s);
       await lastVar.data(); // the update is queued on the device: wait for it
       const ms = performance.now() - t0;
       if (s >= plan.warmup) { stepsMs.push(ms); seqLens.push(batch.seqLen); }

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AdamW, linearWarmupDecay } from './adamw.ts';
-import { hardNegativeInfoNCE } from './loss.ts';
+import { trainStep, tripleBatch, type MicroBatch } from './step.ts';
 import { Lora } from './lora.ts';
 import { trainableDecoder } from './full-finetune.ts';
 import type { Profile } from './profiles.ts';
@@ -18,8 +18,7 @@ import { assertHeadCheckpointCurrent } from '../pooling/head-checkpoint.ts';
 import type { Design } from '../designs.ts';
 import { modelIdentity, type LoadedModel } from '../model/load.ts';
 import type { Triple } from './triples.ts';
-import { embedBatch, embeddingTokens, type EmbeddingModel } from '../embedding/embedder.ts';
-import { padBatch, type TokenBatch } from '../model/batch.ts';
+import { embeddingTokens, type EmbeddingModel } from '../embedding/embedder.ts';
 import { mulberry32, shuffled } from '../util/random.ts';
 import { backendName } from '../backend/index.ts';
 import { checkpointDir, checkpointStateFile, checkpointTensorsFile, designDir, finalConfigFile, finalDir, lossFile } from '../run-folder.ts';
@@ -91,14 +90,6 @@ export function microBatchIndices(g: number, batchSize: number, n: number, seed:
   return out;
 }
 
-/**
- * The tokenized (query, positive, negative) triples of a micro-batch as one left-padded batch:
- * queries, then positives, then negatives, so one forward serves all three (fewer, larger ops).
- */
-export function tripleBatch(seqs: readonly (readonly number[][])[], padId: number): TokenBatch {
-  return padBatch([...seqs.map((s) => s[0]!), ...seqs.map((s) => s[1]!), ...seqs.map((s) => s[2]!)], 'left', padId);
-}
-
 function fmtDuration(s: number): string {
   if (!Number.isFinite(s)) return '?';
   const m = Math.floor(s / 60);
@@ -120,26 +111,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const vars = trainableVariables(em);
   const adam = new AdamW(vars, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: profile.weightDecay });
   const lossLog = lossFile(runDir, design.name);
-  let start = 0;
-  let resumedFrom: number | null = null;
-
+  const resumedFrom = opts.resume && existsSync(checkpointStateFile(runDir, design.name)) ? resumeCheckpoint(runDir, em, vars, adam, seed, log) : null;
+  if (resumedFrom === null) writeFileSync(lossLog, '');
+  const start = resumedFrom ?? 0;
   const ckDir = checkpointDir(runDir, design.name);
-  if (opts.resume && existsSync(checkpointStateFile(runDir, design.name))) {
-    const state = readCheckpointState(ckDir);
-    if (state.seed !== seed) throw new Error(`${ckDir}: checkpoint was trained with seed ${state.seed}, not ${seed}`);
-    const loaded = loadVerifiedTensors(checkpointTensorsFile(runDir, design.name), state.sha256);
-    assertHeadCheckpointCurrent(em.pooling.variables, loaded, ckDir, 'head.');
-    assignTensors(vars, loaded, ckDir);
-    assignTensors(adam.m, loaded, ckDir, 'adam.m.');
-    assignTensors(adam.v, loaded, ckDir, 'adam.v.');
-    adam.step = state.step;
-    start = resumedFrom = state.step;
-    // keep the loss curve up to the checkpoint, drop what the killed run logged after it
-    writeFileAtomic(lossLog, lossLogUpTo(lossLog, start, log));
-    log(`[train ${design.name}] resumed from step ${start}`);
-  } else {
-    writeFileSync(lossLog, '');
-  }
 
   const tok = base.tokenizer;
   // each triple is tokenized once, on first use (a quick-profile step would spend ~20 ms on it)
@@ -154,62 +129,17 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let tokens = 0;
   let lastLoss = NaN;
   const every = Math.max(1, Math.round(total / 50));
+  const fail = (what: string) => new Error(`[train ${design.name}] ${what}; the last good checkpoint is in ${ckDir}`);
   for (let step = start; step < total; step++) {
     const lr = linearWarmupDecay(step, profile.lr, profile.warmupSteps, total);
-    let accumulated: Record<string, tf.Tensor> | undefined;
-    let lossSum = 0;
-    for (let m = 0; m < profile.gradAccum; m++) {
+    const microBatch = (m: number): MicroBatch => {
       const g = step * profile.gradAccum + m;
       const idx = microBatchIndices(g, profile.batchSize, triples.length, seed);
-      const seqs = idx.map(encodeTriple);
-      const batch = tripleBatch(seqs, tok.padId);
+      const batch = tripleBatch(idx.map(encodeTriple), tok.padId);
       tokens += batch.mask.reduce((a, b) => a + b, 0);
-      em.lora?.beginStep(seed * 1_000_003 + g);
-      if (em.lora) em.lora.training = true;
-      const { value, grads } = tf.variableGrads(() => {
-        const e = embedBatch(em, batch, true);
-        const B = idx.length;
-        const [q, p, n] = tf.split(e, [B, B, B], 0) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-        return hardNegativeInfoNCE(q, p, n, profile.scale);
-      }, Object.values(vars));
-      if (em.lora) em.lora.training = false;
-      const lossValue = (await value.data())[0]!;
-      value.dispose();
-      if (!Number.isFinite(lossValue)) {
-        tf.dispose(Object.values(grads));
-        if (accumulated) tf.dispose(Object.values(accumulated));
-        throw new Error(`[train ${design.name}] loss is ${lossValue} at step ${step + 1}, micro-batch ${m} (triples ${idx.slice(0, 5).join(',')}…); the last good checkpoint is in ${ckDir}`);
-      }
-      lossSum += lossValue;
-      // variableGrads keys gradients by variable name; map back to our names
-      const named: Record<string, tf.Tensor> = {};
-      for (const [k, v] of Object.entries(vars)) named[k] = grads[v.name]!;
-      if (!accumulated) accumulated = named;
-      else {
-        const sum: Record<string, tf.Tensor> = {};
-        for (const k of Object.keys(vars)) sum[k] = tf.add(accumulated[k]!, named[k]!);
-        tf.dispose([...Object.values(accumulated), ...Object.values(named)]);
-        accumulated = sum;
-      }
-    }
-    const loss = lossSum / profile.gradAccum;
-    const mean = tf.tidy(() => Object.fromEntries(Object.entries(accumulated!).map(([k, g]) => [k, tf.div(g, profile.gradAccum)])));
-    tf.dispose(Object.values(accumulated!));
-    // one read for all variables' squared norms, summed in float64 in variable order
-    const squares = tf.tidy(() => tf.stack(Object.values(mean).map((g) => tf.sum(tf.square(g)))));
-    let sumSquares = 0;
-    for (const x of await squares.data()) sumSquares += x;
-    const norm = Math.sqrt(sumSquares);
-    squares.dispose();
-    const factor = norm > profile.clipNorm ? profile.clipNorm / (norm + 1e-6) : 1;
-    const clipped = tf.tidy(() => Object.fromEntries(Object.entries(mean).map(([k, g]) => [k, tf.mul(g, factor)])));
-    tf.dispose(Object.values(mean));
-    if (!Number.isFinite(norm)) {
-      tf.dispose(Object.values(clipped));
-      throw new Error(`[train ${design.name}] gradient norm is ${norm} at step ${step + 1}; the last good checkpoint is in ${ckDir}`);
-    }
-    adam.apply(clipped, lr);
-    tf.dispose(Object.values(clipped));
+      return { batch, triples: idx.length, dropoutSeed: seed * 1_000_003 + g, label: `step ${step + 1}, micro-batch ${m} (triples ${idx.slice(0, 5).join(',')}…)` };
+    };
+    const { loss, norm } = await trainStep(em, vars, adam, microBatch, { scale: profile.scale, clipNorm: profile.clipNorm, lr, gradAccum: profile.gradAccum, label: `step ${step + 1}`, fail });
     lastLoss = loss;
     const done = step + 1;
     appendFileSync(lossLog, JSON.stringify({ step: done, loss, lr, grad_norm: norm, seconds: (Date.now() - t0) / 1000 }) + '\n');
@@ -218,19 +148,45 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const rate = (done - start) / secs;
       log(`[train ${design.name}] step ${done}/${total} loss ${loss.toFixed(4)} ${rate.toFixed(2)} steps/s ETA ${fmtDuration((total - done) / rate)}`);
     }
-    if (done % profile.checkpointEvery === 0 && done < total) {
-      await assertFinite(vars, `[train ${design.name}] step ${done}`, ckDir);
-      ensureDir(ckDir);
-      const state: Record<string, tf.Tensor> = { ...vars };
-      for (const k of Object.keys(vars)) { state[`adam.m.${k}`] = adam.m[k]!; state[`adam.v.${k}`] = adam.v[k]!; }
-      const sha = await saveTensors(checkpointTensorsFile(runDir, design.name), state);
-      writeJsonAtomic(checkpointStateFile(runDir, design.name), { step: done, seed, sha256: sha, design: design.name, profile: profile.name });
-    }
+    if (done % profile.checkpointEvery === 0 && done < total) await saveCheckpoint(runDir, design.name, vars, adam, done, seed, profile.name);
   }
   await assertFinite(vars, `[train ${design.name}] step ${total}`, ckDir);
   await saveFinal(runDir, em, profile, seed, total);
   const seconds = (Date.now() - t0) / 1000;
   return { steps: total, finalLoss: lastLoss, seconds, tokensPerSecond: tokens / seconds, resumedFrom, model: em };
+}
+
+/**
+ * Restores weights, optimizer moments and step from the design's checkpoint (which must be of this
+ * seed and of the current head layout) and cuts the loss log back to it. Returns the step.
+ */
+function resumeCheckpoint(runDir: string, em: EmbeddingModel, vars: Record<string, tf.Variable>, adam: AdamW, seed: number, log: (line: string) => void): number {
+  const name = em.design.name;
+  const ckDir = checkpointDir(runDir, name);
+  const state = readCheckpointState(ckDir);
+  if (state.seed !== seed) throw new Error(`${ckDir}: checkpoint was trained with seed ${state.seed}, not ${seed}`);
+  const loaded = loadVerifiedTensors(checkpointTensorsFile(runDir, name), state.sha256);
+  assertHeadCheckpointCurrent(em.pooling.variables, loaded, ckDir, 'head.');
+  assignTensors(vars, loaded, ckDir);
+  assignTensors(adam.m, loaded, ckDir, 'adam.m.');
+  assignTensors(adam.v, loaded, ckDir, 'adam.v.');
+  adam.step = state.step;
+  // keep the loss curve up to the checkpoint, drop what the killed run logged after it
+  const lossLog = lossFile(runDir, name);
+  writeFileAtomic(lossLog, lossLogUpTo(lossLog, state.step, log));
+  log(`[train ${name}] resumed from step ${state.step}`);
+  return state.step;
+}
+
+/** Weights and AdamW moments after `step`, checked finite first; the state file names their sha256. */
+async function saveCheckpoint(runDir: string, design: string, vars: Record<string, tf.Variable>, adam: AdamW, step: number, seed: number, profile: string): Promise<void> {
+  const ckDir = checkpointDir(runDir, design);
+  await assertFinite(vars, `[train ${design}] step ${step}`, ckDir);
+  ensureDir(ckDir);
+  const state: Record<string, tf.Tensor> = { ...vars };
+  for (const k of Object.keys(vars)) { state[`adam.m.${k}`] = adam.m[k]!; state[`adam.v.${k}`] = adam.v[k]!; }
+  const sha = await saveTensors(checkpointTensorsFile(runDir, design), state);
+  writeJsonAtomic(checkpointStateFile(runDir, design), { step, seed, sha256: sha, design, profile });
 }
 
 /** A weight that became NaN/Inf must never reach a checkpoint. */
