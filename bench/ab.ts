@@ -15,10 +15,9 @@ import { simdRouting } from '../src/backend/wasm-kernels.ts';
 import { loadModel } from '../src/model/load.ts';
 import { designByName } from '../src/designs.ts';
 import { PROFILES } from '../src/training/profiles.ts';
-import { buildEmbeddingModel } from '../src/training/trainer.ts';
+import { createEmbeddingModel, type EmbeddingModel } from '../src/embedding/embedding-model.ts';
 import { hardNegativeInfoNCE } from '../src/training/loss.ts';
 import { forward as forwardNow } from '../src/model/decoder.ts';
-import type { EmbeddingModel } from '../src/embedding/embedder.ts';
 import type { TokenBatch } from '../src/model/batch.ts';
 import { trainerBatch } from './batches.ts';
 import { median } from '../src/stats/descriptive.ts';
@@ -62,7 +61,7 @@ function embed(v: Variant, em: EmbeddingModel, b: TokenBatch): tf.Tensor2D {
 }
 
 for (const name of designs) {
-  const em = buildEmbeddingModel(base, designByName(name), profile, 1);
+  const em = createEmbeddingModel(base, designByName(name), profile, 1);
   const vars = [...Object.values(em.pooling.variables), ...Object.values(em.lora!.variables)];
   const step = (v: Variant) => {
     simdRouting.batched = simdRouting.transposeA = variants[v].simd;

@@ -8,7 +8,7 @@ import { initBackend } from '../src/backend/index.ts';
 import { loadModel } from '../src/model/load.ts';
 import { designByName } from '../src/designs.ts';
 import { PROFILES } from '../src/training/profiles.ts';
-import { buildEmbeddingModel, trainableVariables } from '../src/training/trainer.ts';
+import { createEmbeddingModel, trainableVariables } from '../src/embedding/embedding-model.ts';
 import { microBatchGradients } from '../src/training/step.ts';
 import { trainerBatch } from './batches.ts';
 
@@ -38,7 +38,7 @@ const profile = PROFILES.quick!;
 const designs = process.argv.slice(2).length ? process.argv.slice(2) : ['m1'];
 const batch = await trainerBatch(base.tokenizer, profile, 1, 0);
 for (const name of designs) {
-  const em = buildEmbeddingModel(base, designByName(name), profile, 1);
+  const em = createEmbeddingModel(base, designByName(name), profile, 1);
   const vars = trainableVariables(em);
   // the trainer's step up to the gradients (src/training/step.ts), without the optimizer update
   const step = async () => {

@@ -9,7 +9,7 @@ import { initBackend } from '../src/backend/index.ts';
 import { loadModel } from '../src/model/load.ts';
 import { designByName } from '../src/designs.ts';
 import { PROFILES } from '../src/training/profiles.ts';
-import { buildEmbeddingModel } from '../src/training/trainer.ts';
+import { createEmbeddingModel } from '../src/embedding/embedding-model.ts';
 import { saveTensors } from '../src/training/checkpoint.ts';
 import { embeddingTokens, encodeTexts } from '../src/embedding/embedder.ts';
 import { evaluationTexts } from '../src/training/triples.ts';
@@ -26,7 +26,7 @@ const design = designByName('m1');
 const seed = Number(seedArg);
 const all = await evaluationTexts();
 const texts = shuffled(all, mulberry32(12345)).slice(0, Number(countArg));
-const em = buildEmbeddingModel(base, design, profile, seed);
+const em = createEmbeddingModel(base, design, profile, seed);
 const initialWeights = join(outDir, `init-encode-${model}.safetensors`);
 await saveTensors(initialWeights, Object.fromEntries(Object.entries(em.lora!.variables).map(([k, v]) => [`lora.${k}`, v])));
 

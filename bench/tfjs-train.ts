@@ -12,7 +12,8 @@ import { initBackend } from '../src/backend/index.ts';
 import { loadModel } from '../src/model/load.ts';
 import { designByName } from '../src/designs.ts';
 import { PROFILES } from '../src/training/profiles.ts';
-import { buildEmbeddingModel, train } from '../src/training/trainer.ts';
+import { train } from '../src/training/trainer.ts';
+import { createEmbeddingModel } from '../src/embedding/embedding-model.ts';
 import { saveTensors } from '../src/training/checkpoint.ts';
 import { benchTriples } from './batches.ts';
 
@@ -28,7 +29,7 @@ const design = designByName(designName);
 const seed = Number(seedArg);
 const steps = Number(stepsArg);
 
-const init = buildEmbeddingModel(base, design, profile, seed);
+const init = createEmbeddingModel(base, design, profile, seed);
 const initialWeights = join(outDir, `init-${design.name}.safetensors`);
 const named = { ...Object.fromEntries(Object.entries(init.pooling.variables).map(([k, v]) => [`head.${k}`, v])), ...Object.fromEntries(Object.entries(init.lora!.variables).map(([k, v]) => [`lora.${k}`, v])) };
 await saveTensors(initialWeights, named);

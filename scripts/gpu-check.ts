@@ -32,10 +32,11 @@ import { forward, logits } from '../src/model/decoder.ts';
 import { padBatch, type TokenBatch } from '../src/model/batch.ts';
 import { designByName, parseDesignList } from '../src/designs.ts';
 import { profileByName, type Profile } from '../src/training/profiles.ts';
-import { buildEmbeddingModel, train, trainableVariables } from '../src/training/trainer.ts';
+import { train } from '../src/training/trainer.ts';
+import { createEmbeddingModel, trainableVariables, type EmbeddingModel } from '../src/embedding/embedding-model.ts';
 import { trainStep, tripleBatch, type MicroBatch } from '../src/training/step.ts';
 import { AdamW, linearWarmupDecay } from '../src/training/adamw.ts';
-import { embedBatch, embeddingTokens, encodeTexts, type EmbeddingModel } from '../src/embedding/embedder.ts';
+import { embedBatch, embeddingTokens, encodeTexts } from '../src/embedding/embedder.ts';
 import { loadTrainingTriples, type Triple } from '../src/training/triples.ts';
 import { dataFile } from '../src/data/files.ts';
 import { parseGgufHeader, type GgufHeader } from '../src/model/gguf.ts';
@@ -328,7 +329,7 @@ async function numerics(base: LoadedModel, triples: readonly Triple[], designs: 
   log(`logits of ${logitsBatch.batch} sequences × ${logitsBatch.seqLen} tokens done`);
   const lr = linearWarmupDecay(0, profile.lr, profile.warmupSteps, profile.steps);
   for (const { name } of designs) {
-    const em = buildEmbeddingModel(base, designByName(name), profile, SEED);
+    const em = createEmbeddingModel(base, designByName(name), profile, SEED);
     const e = tf.tidy(() => embedBatch(em, batch));
     save(`embeddings.${name}`, (await e.data()) as Float32Array, e.shape);
     e.dispose();
@@ -355,7 +356,7 @@ async function timing(base: LoadedModel, triples: readonly Triple[], designs: { 
   const embedTexts = Array.from({ length: plan.embedTexts }, (_, i) => texts[i % texts.length]!);
   const out: Record<string, { train: StepTiming; embed: EmbedTiming }> = {};
   for (const { name } of designs) {
-    const em = buildEmbeddingModel(base, designByName(name), profile, SEED);
+    const em = createEmbeddingModel(base, designByName(name), profile, SEED);
     const vars = trainableVariables(em);
     const lastVar = Object.values(vars).at(-1)!;
     const adam = new AdamW(vars, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: profile.weightDecay });

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stories260K } from './helpers.ts';
 import { layerwiseSTS, layerEmbeddingNorms } from '../src/eval/layer-analysis.ts';
-import { loadEmbeddingModel } from '../src/embedding/load-run.ts';
+import { loadEmbeddingModel } from '../src/embedding/embedding-model.ts';
 import { encodeTexts } from '../src/embedding/embedder.ts';
 import { evaluateSTS } from '../src/eval/evaluators/index.ts';
 import { taskByName } from '../src/eval/tasks/index.ts';

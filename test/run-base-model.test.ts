@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runBaseModel } from '../src/embedding/run-model.ts';
-import { checkRunBaseModel } from '../src/embedding/load-run.ts';
+import { checkRunBaseModel } from '../src/embedding/embedding-model.ts';
 import { loadModel, modelIdentity } from '../src/model/load.ts';
 import { profileByName } from '../src/training/profiles.ts';
 

@@ -11,7 +11,7 @@ import { loadTrainingTriples } from '../src/training/triples.ts';
 import { train } from '../src/training/trainer.ts';
 import { designByName } from '../src/designs.ts';
 import { PROFILES, type Profile } from '../src/training/profiles.ts';
-import { loadEmbeddingModel } from '../src/embedding/load-run.ts';
+import { loadEmbeddingModel } from '../src/embedding/embedding-model.ts';
 import { encodeTexts } from '../src/embedding/embedder.ts';
 
 const base = await stories260K();

@@ -38,7 +38,7 @@ export async function run(argv: string[]): Promise<number> {
   try { bytes = readFileSync(input); } catch (e) { throw new Error(`${cmd}: cannot read --input ${input}: ${(e as Error).message}`); }
   const lines = inputLines(bytes, input, args.flags.lenient!);
   const { initBackend } = await import('../backend/index.ts');
-  const { loadEmbeddingModel } = await import('../embedding/load-run.ts');
+  const { loadEmbeddingModel } = await import('../embedding/embedding-model.ts');
   const { encodeTexts } = await import('../embedding/embedder.ts');
   await initBackend();
   const em = await loadEmbeddingModel(args.options.run, design, { model: args.options.model, maxLen });

@@ -2,24 +2,10 @@
 // As the authors did: BOS + text + EOS, left padding, the task instruction glued to queries without a
 // space. Encoding sorts texts by length so each batch pads little, and reports progress.
 import * as tf from '@tensorflow/tfjs';
-import type { Decoder } from '../model/weights.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
-import type { Design } from '../designs.ts';
-import type { Pooling } from '../pooling/pooling.ts';
-import type { Lora } from '../training/lora.ts';
+import type { EmbeddingModel } from './embedding-model.ts';
 import { forward } from '../model/decoder.ts';
 import { padBatch, type TokenBatch } from '../model/batch.ts';
-
-export interface EmbeddingModel {
-  model: Decoder;
-  tokenizer: Tokenizer;
-  design: Design;
-  pooling: Pooling;
-  lora?: Lora;
-  maxLen: number;
-  /** full fine-tuning: the decoder's weights as variables (then `model` holds them) */
-  decoderVariables?: Record<string, tf.Variable>;
-}
 
 const instructionLengths = new WeakMap<Tokenizer, Map<string, number>>();
 

@@ -1,7 +1,7 @@
 // The base model a run folder records: light (no TensorFlow.js), so a CLI parent can read it.
 import { existsSync, readdirSync } from 'node:fs';
 import { readJsonFile } from '../io/json-file.ts';
-import type { RunConfig } from '../training/trainer.ts';
+import type { RunConfig } from './embedding-model.ts';
 import { finalConfigFile } from '../run-folder.ts';
 
 /** Fallback for a zero-shot design outside any run folder, with no model given (tests, notebooks). */

@@ -5,8 +5,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { backendName, initBackend } from '../backend/index.ts';
 import { designByName } from '../designs.ts';
-import { encodeTexts, type EmbeddingModel } from '../embedding/embedder.ts';
-import { DEFAULT_BASE_MODEL, loadEmbeddingModel, runBaseModel } from '../embedding/load-run.ts';
+import { encodeTexts } from '../embedding/embedder.ts';
+import { loadEmbeddingModel, type EmbeddingModel } from '../embedding/embedding-model.ts';
+import { DEFAULT_BASE_MODEL, runBaseModel } from '../embedding/run-model.ts';
 import { modelIdentity } from '../model/load.ts';
 import { sha256 } from '../training/checkpoint.ts';
 import type { OpenEncoderOptions, SentenceEncoder } from './sentence-encoder.ts';

@@ -2,7 +2,7 @@
 // or the EOS position), score STS. Applied to the base model and to fine-tuned designs (through
 // their LoRA adapters and attention mode) — the analysis the paper did only for base models.
 import * as tf from '@tensorflow/tfjs';
-import type { EmbeddingModel } from '../embedding/embedder.ts';
+import type { EmbeddingModel } from '../embedding/embedding-model.ts';
 import { embeddingTokens } from '../embedding/embedder.ts';
 import { forward } from '../model/decoder.ts';
 import { padBatch } from '../model/batch.ts';

@@ -38,7 +38,7 @@ export function identityHash(identity: unknown): string {
 export interface OpenEncoderOptions {
   /** Run folder holding <design>/final/ (trained designs). */
   runDir?: string;
-  /** Base model for base-* designs (default: the run folder's, else stories260K; see load-run.ts). */
+  /** Base model for base-* designs (default: the run folder's, else stories260K; see embedding/embedding-model.ts). */
   model?: string;
   /** Max tokens per text for base-* designs (trained designs use their checkpoint's). */
   maxLen?: number;

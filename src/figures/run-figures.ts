@@ -76,7 +76,7 @@ function datasetScores(stats: Stats): DatasetScores {
 async function layerAnalysis(seedDir: string, limit: number): Promise<{ spearman: LayerSeries[]; norms: LayerWeights[] }> {
   const { initBackend } = await import('../backend/index.ts');
   const { loadModel } = await import('../model/load.ts');
-  const { loadEmbeddingModel } = await import('../embedding/load-run.ts');
+  const { loadEmbeddingModel } = await import('../embedding/embedding-model.ts');
   const { layerwiseSTS, layerEmbeddingNorms } = await import('../eval/layer-analysis.ts');
   const { taskByName } = await import('../eval/tasks/index.ts');
   // an informational line on stdout: in a notebook, stderr shows as a pink error box

@@ -4,7 +4,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { AdamW } from './adamw.ts';
 import { hardNegativeInfoNCE } from './loss.ts';
-import { embedBatch, type EmbeddingModel } from '../embedding/embedder.ts';
+import { embedBatch } from '../embedding/embedder.ts';
+import type { EmbeddingModel } from '../embedding/embedding-model.ts';
 import { padBatch, type TokenBatch } from '../model/batch.ts';
 
 /**

@@ -5,23 +5,19 @@
 // bytes as an uninterrupted run.
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, writeFileSync, appendFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { AdamW, linearWarmupDecay } from './adamw.ts';
 import { trainStep, tripleBatch, type MicroBatch } from './step.ts';
-import { Lora } from './lora.ts';
-import { trainableDecoder } from './full-finetune.ts';
 import type { Profile } from './profiles.ts';
 import { assignTensors, loadVerifiedTensors, lossLogUpTo, readCheckpointState, saveTensors } from './checkpoint.ts';
 import { ensureDir, writeFileAtomic, writeJsonAtomic } from '../io/atomic.ts';
-import { createDesignPooling } from '../pooling/index.ts';
 import { assertHeadCheckpointCurrent } from '../pooling/head-checkpoint.ts';
 import type { Design } from '../designs.ts';
-import { modelIdentity, type LoadedModel } from '../model/load.ts';
+import type { LoadedModel } from '../model/load.ts';
 import type { Triple } from './triples.ts';
-import { embeddingTokens, type EmbeddingModel } from '../embedding/embedder.ts';
+import { embeddingTokens } from '../embedding/embedder.ts';
+import { createEmbeddingModel, saveEmbeddingModel, trainableVariables, type EmbeddingModel } from '../embedding/embedding-model.ts';
 import { mulberry32, shuffled } from '../util/random.ts';
-import { backendName } from '../backend/index.ts';
-import { checkpointDir, checkpointStateFile, checkpointTensorsFile, designDir, finalConfigFile, finalDir, lossFile } from '../run-folder.ts';
+import { checkpointDir, checkpointStateFile, checkpointTensorsFile, designDir, lossFile } from '../run-folder.ts';
 
 export interface TrainOptions {
   design: Design;
@@ -44,38 +40,6 @@ export interface TrainResult {
   resumedFrom: number | null;
   /** the trained model, ready to encode */
   model: EmbeddingModel;
-}
-
-export interface RunConfig {
-  design: Design;
-  profile: string;
-  seed: number;
-  model: string;
-  /** sha256 of the base model's files (src/model/load.ts modelIdentity): later stages check them */
-  modelFiles?: Record<string, string>;
-  maxLen: number;
-  finetune: 'lora' | 'full';
-  lora: Profile['lora'] | null;
-  pooling: { name: string; options: Record<string, unknown> };
-  steps: number;
-  backend: string | undefined;
-  files: Record<string, string>;
-}
-
-/** The trainable parts of a design on a base model: LoRA adapters (or the decoder) and the head. */
-export function buildEmbeddingModel(base: LoadedModel, design: Design, profile: Profile, seed: number): EmbeddingModel {
-  const pooling = createDesignPooling(design, base.model.config, profile.head, seed * 1000 + 1);
-  const lora = design.trained && profile.finetune === 'lora' ? new Lora(base.model, profile.lora, seed * 1000 + 2) : undefined;
-  const full = design.trained && profile.finetune === 'full' ? trainableDecoder(base.model) : undefined;
-  return { model: full?.model ?? base.model, tokenizer: base.tokenizer, design, pooling, lora, maxLen: profile.maxLen, decoderVariables: full?.variables };
-}
-
-export function trainableVariables(em: EmbeddingModel): Record<string, tf.Variable> {
-  const vars: Record<string, tf.Variable> = {};
-  for (const [k, v] of Object.entries(em.pooling.variables)) vars[`head.${k}`] = v;
-  for (const [k, v] of Object.entries(em.lora?.variables ?? {})) vars[`lora.${k}`] = v;
-  for (const [k, v] of Object.entries(em.decoderVariables ?? {})) vars[`decoder.${k}`] = v;
-  return vars;
 }
 
 /** Triple indices of micro-batch g: consecutive slices of per-epoch seeded permutations. */
@@ -107,7 +71,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const total = opts.steps ?? profile.steps;
   ensureDir(designDir(runDir, design.name));
-  const em = buildEmbeddingModel(base, design, profile, seed);
+  const em = createEmbeddingModel(base, design, profile, seed);
   const vars = trainableVariables(em);
   const adam = new AdamW(vars, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: profile.weightDecay });
   const lossLog = lossFile(runDir, design.name);
@@ -151,7 +115,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     if (done % profile.checkpointEvery === 0 && done < total) await saveCheckpoint(runDir, design.name, vars, adam, done, seed, profile.name);
   }
   await assertFinite(vars, `[train ${design.name}] step ${total}`, ckDir);
-  await saveFinal(runDir, em, profile, seed, total);
+  await saveEmbeddingModel(runDir, em, profile, seed, total);
   const seconds = (Date.now() - t0) / 1000;
   return { steps: total, finalLoss: lastLoss, seconds, tokensPerSecond: tokens / seconds, resumedFrom, model: em };
 }
@@ -197,19 +161,4 @@ async function assertFinite(vars: Record<string, tf.Variable>, where: string, ck
   for (const [i, k] of Object.keys(vars).entries()) {
     if (!flags[i]) throw new Error(`${where}: weight '${k}' holds NaN or Inf after the update; nothing was saved, the last good checkpoint is in ${ckDir}`);
   }
-}
-
-/** The trained weights (adapters and head) and everything needed to rebuild the embedding model. */
-export async function saveFinal(runDir: string, em: EmbeddingModel, profile: Profile, seed: number, steps: number): Promise<void> {
-  const dir = ensureDir(finalDir(runDir, em.design.name));
-  const files: Record<string, string> = {};
-  if (em.lora) files['adapter.safetensors'] = await saveTensors(join(dir, 'adapter.safetensors'), em.lora.variables);
-  if (em.decoderVariables) files['decoder.safetensors'] = await saveTensors(join(dir, 'decoder.safetensors'), em.decoderVariables);
-  if (Object.keys(em.pooling.variables).length > 0) files['head.safetensors'] = await saveTensors(join(dir, 'head.safetensors'), em.pooling.variables);
-  const config: RunConfig = {
-    design: em.design, profile: profile.name, seed, model: profile.model, modelFiles: await modelIdentity(profile.model), maxLen: profile.maxLen, finetune: profile.finetune,
-    lora: em.lora ? profile.lora : null, pooling: { name: em.pooling.name, options: em.pooling.options }, steps,
-    backend: backendName(), files,
-  };
-  writeJsonAtomic(finalConfigFile(runDir, em.design.name), config);
 }

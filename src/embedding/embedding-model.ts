@@ -1,0 +1,146 @@
+// The embedding model of a design, in one place: created for training (LoRA adapters or the decoder,
+// and the pooling head, initialised from the run's seed), saved as the run folder's final/ (weights and
+// config.json), and loaded back from there, or from the base model alone for the zero-shot designs.
+// The run folder is the record of its base model: every trained design's final/config.json names it
+// (with the sha256 of its files), and the zero-shot designs of a run use that same model unless one is
+// given explicitly.
+import * as tf from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { designByName, type Design } from '../designs.ts';
+import { loadModel, modelIdentity, requireModelSpec, type LoadedModel } from '../model/load.ts';
+import type { Decoder } from '../model/weights.ts';
+import type { Tokenizer } from '../tokenizer/tokenizer.ts';
+import { createDesignPooling, createPooling } from '../pooling/index.ts';
+import type { Pooling } from '../pooling/pooling.ts';
+import { assertHeadCheckpointCurrent } from '../pooling/head-checkpoint.ts';
+import { Lora } from '../training/lora.ts';
+import { trainableDecoder } from '../training/full-finetune.ts';
+import type { Profile } from '../training/profiles.ts';
+import { assignTensors, loadVerifiedTensors, saveTensors } from '../training/checkpoint.ts';
+import { ensureDir, writeJsonAtomic } from '../io/atomic.ts';
+import { readJsonFile } from '../io/json-file.ts';
+import { backendName } from '../backend/index.ts';
+import { DEFAULT_BASE_MODEL, runBaseModel } from './run-model.ts';
+import { finalConfigFile, finalDir } from '../run-folder.ts';
+
+export interface EmbeddingModel {
+  model: Decoder;
+  tokenizer: Tokenizer;
+  design: Design;
+  pooling: Pooling;
+  lora?: Lora;
+  maxLen: number;
+  /** full fine-tuning: the decoder's weights as variables (then `model` holds them) */
+  decoderVariables?: Record<string, tf.Variable>;
+}
+
+/** final/config.json: everything needed to rebuild the trained embedding model. */
+export interface RunConfig {
+  design: Design;
+  profile: string;
+  seed: number;
+  model: string;
+  /** sha256 of the base model's files (src/model/load.ts modelIdentity): later stages check them */
+  modelFiles?: Record<string, string>;
+  maxLen: number;
+  finetune: 'lora' | 'full';
+  lora: Profile['lora'] | null;
+  pooling: { name: string; options: Record<string, unknown> };
+  steps: number;
+  backend: string | undefined;
+  files: Record<string, string>;
+}
+
+/** The seeds the head's and the adapters' initial weights draw from: training creates and loading rebuilds with the same. */
+export function initSeeds(seed: number): { head: number; lora: number } {
+  return { head: seed * 1000 + 1, lora: seed * 1000 + 2 };
+}
+
+/** The trainable parts of a design on a base model: LoRA adapters (or the decoder) and the head. */
+export function createEmbeddingModel(base: LoadedModel, design: Design, profile: Profile, seed: number): EmbeddingModel {
+  const pooling = createDesignPooling(design, base.model.config, profile.head, initSeeds(seed).head);
+  const lora = design.trained && profile.finetune === 'lora' ? new Lora(base.model, profile.lora, initSeeds(seed).lora) : undefined;
+  const full = design.trained && profile.finetune === 'full' ? trainableDecoder(base.model) : undefined;
+  return { model: full?.model ?? base.model, tokenizer: base.tokenizer, design, pooling, lora, maxLen: profile.maxLen, decoderVariables: full?.variables };
+}
+
+/** Every trainable variable, under the names checkpoints use (head.*, lora.*, decoder.*). */
+export function trainableVariables(em: EmbeddingModel): Record<string, tf.Variable> {
+  const vars: Record<string, tf.Variable> = {};
+  for (const [k, v] of Object.entries(em.pooling.variables)) vars[`head.${k}`] = v;
+  for (const [k, v] of Object.entries(em.lora?.variables ?? {})) vars[`lora.${k}`] = v;
+  for (const [k, v] of Object.entries(em.decoderVariables ?? {})) vars[`decoder.${k}`] = v;
+  return vars;
+}
+
+/** The trained weights (adapters and head) and everything needed to rebuild the embedding model. */
+export async function saveEmbeddingModel(runDir: string, em: EmbeddingModel, profile: Profile, seed: number, steps: number): Promise<void> {
+  const dir = ensureDir(finalDir(runDir, em.design.name));
+  const files: Record<string, string> = {};
+  if (em.lora) files['adapter.safetensors'] = await saveTensors(join(dir, 'adapter.safetensors'), em.lora.variables);
+  if (em.decoderVariables) files['decoder.safetensors'] = await saveTensors(join(dir, 'decoder.safetensors'), em.decoderVariables);
+  if (Object.keys(em.pooling.variables).length > 0) files['head.safetensors'] = await saveTensors(join(dir, 'head.safetensors'), em.pooling.variables);
+  const config: RunConfig = {
+    design: em.design, profile: profile.name, seed, model: profile.model, modelFiles: await modelIdentity(profile.model), maxLen: profile.maxLen, finetune: profile.finetune,
+    lora: em.lora ? profile.lora : null, pooling: { name: em.pooling.name, options: em.pooling.options }, steps,
+    backend: backendName(), files,
+  };
+  writeJsonAtomic(finalConfigFile(runDir, em.design.name), config);
+}
+
+/** Throws unless the base model's files are those the run recorded (a changed file would silently mix models). */
+export async function checkRunBaseModel(model: string, recorded: Record<string, string> | undefined, where: string): Promise<void> {
+  if (!recorded) return; // written before the record existed
+  const now = await modelIdentity(model);
+  if (JSON.stringify(now) !== JSON.stringify(recorded)) {
+    throw new Error(`${where}: the run was trained on base model '${model}' with files ${JSON.stringify(recorded)}, but '${model}' now resolves to ${JSON.stringify(now)}; use the same model files, or retrain`);
+  }
+}
+
+/**
+ * The embedding model of a design: a trained one from its run folder (final/config.json, which records
+ * the design, seed and base model, and the verified safetensors), a zero-shot one from the base model.
+ */
+export async function loadEmbeddingModel(runDir: string | undefined, designName: string, opts: { base?: LoadedModel; model?: string; maxLen?: number } = {}): Promise<EmbeddingModel> {
+  // built in, or recorded in the run folder (a design registered from a notebook cell)
+  let design = designByName(designName, runDir);
+  if (!design.trained) {
+    const model = opts.model ?? (runDir ? runBaseModel(runDir)?.model : undefined) ?? DEFAULT_BASE_MODEL;
+    const base = opts.base ?? (await loadModel(requireModelSpec(model)));
+    return { ...base, design, pooling: createPooling(design.pooling, base.model.config), maxLen: opts.maxLen ?? 128 };
+  }
+  if (!runDir) throw new Error(`design '${designName}' is trained: give the run folder (--run DIR)`);
+  const dir = finalDir(runDir, designName);
+  const configFile = finalConfigFile(runDir, designName);
+  if (!existsSync(configFile)) throw new Error(`${configFile} does not exist: design '${designName}' has no final checkpoint in ${runDir} (train it first)`);
+  const config = readJsonFile<RunConfig>(configFile, `the final config of design ${designName}`, `retrain it: train --design ${designName} --force`);
+  await checkRunBaseModel(config.model, config.modelFiles, configFile);
+  const base = opts.base ?? (await loadModel(config.model));
+  // the design as trained is the one written into config.json (with a user pooling's source)
+  if (config.design?.name === designName) design = config.design;
+  const pooling = createDesignPooling({ ...design, pooling: config.pooling.name }, base.model.config, config.pooling.options, initSeeds(config.seed).head);
+  const fileSha = (name: string) => {
+    const sha = config.files[name];
+    if (!sha) throw new Error(`${configFile}: no sha256 recorded for ${name}`);
+    return sha;
+  };
+  if (Object.keys(pooling.variables).length > 0) {
+    const headFile = join(dir, 'head.safetensors');
+    const head = loadVerifiedTensors(headFile, fileSha('head.safetensors'));
+    assertHeadCheckpointCurrent(pooling.variables, head, headFile);
+    assignTensors(pooling.variables, head, headFile);
+  }
+  let lora: Lora | undefined;
+  if (config.lora) {
+    lora = new Lora(base.model, config.lora, initSeeds(config.seed).lora);
+    assignTensors(lora.variables, loadVerifiedTensors(join(dir, 'adapter.safetensors'), fileSha('adapter.safetensors')), join(dir, 'adapter.safetensors'));
+  }
+  if (config.finetune === 'full') {
+    const full = trainableDecoder(base.model);
+    const file = join(dir, 'decoder.safetensors');
+    assignTensors(full.variables, loadVerifiedTensors(file, fileSha('decoder.safetensors')), file);
+    return { ...base, model: full.model, design, pooling, maxLen: config.maxLen, decoderVariables: full.variables };
+  }
+  return { ...base, design, pooling, lora, maxLen: config.maxLen };
+}
