@@ -18,13 +18,13 @@
 // and --forbid-sync-reads makes any other backend refuse them too, to prove that on a CPU machine.
 // The timed step below is the trainer's own step (src/training/step.ts), called without the trainer's
 // bookkeeping, so that its gradients can be compared and its time measured.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { parseArgs, required, UsageError } from '../src/cli/args.ts';
+import { spawnScript } from '../src/cli/children.ts';
 import { backendInfo, describeBackend, initBackend } from '../src/backend/index.ts';
 import { forbidSyncReads as refuseSyncReads } from '../src/backend/sync-reads.ts';
 import { loadModel, KNOWN_MODELS, type LoadedModel } from '../src/model/load.ts';
@@ -487,7 +487,7 @@ interface ChildRun { result?: ChildResult; dir: string; error?: string; exitsByI
 async function runChild(backend: string, parts: string[], designs: string[], plan: TimingPlan, work: string, forbidSyncReads: boolean, setup: CheckSetup): Promise<ChildRun> {
   const dir = join(work, `${backend}-${parts.join('-')}`);
   mkdirSync(dir, { recursive: true });
-  const args = [...process.execArgv, fileURLToPath(import.meta.url), '--child', parts.join(','), '--backend', backend,
+  const args = ['--child', parts.join(','), '--backend', backend,
     '--designs', designs.join(','), '--result', dir, '--warmup', String(plan.warmup), '--steps', String(plan.steps), '--embed-texts', String(plan.embedTexts)];
   if (forbidSyncReads) args.push('--forbid-sync-reads');
   args.push('--model', setup.model, '--numerics-designs', setup.numericsDesigns.join(','));
@@ -495,13 +495,13 @@ async function runChild(backend: string, parts: string[], designs: string[], pla
   if (setup.batch !== undefined) args.push('--batch', String(setup.batch));
   const env = { ...process.env };
   delete env.PA_BACKEND;
-  const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const p = spawnScript(fileURLToPath(import.meta.url), args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let tail = '';
   let done = false;
   let killedLingering = false;
   let timer: NodeJS.Timeout | undefined;
-  p.stderr.on('data', (b: Buffer) => { process.stderr.write(b); tail = (tail + b.toString()).slice(-4000); });
-  p.stdout.on('data', (b: Buffer) => {
+  p.stderr!.on('data', (b: Buffer) => { process.stderr.write(b); tail = (tail + b.toString()).slice(-4000); });
+  p.stdout!.on('data', (b: Buffer) => {
     if (!done && b.toString().includes('gpu-check child done')) {
       done = true;
       // a child that has written its result should end within seconds

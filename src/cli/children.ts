@@ -1,14 +1,20 @@
-// This project's CLI in child processes: one spawn for train, eval, reproduce and the notebooks'
-// stages, and one worker pool for the designs that train and eval run side by side.
+// This project's CLI in child processes: one spawn for train, eval, reproduce, the notebooks' stages
+// and scripts/gpu-check.ts's per-backend children, and one worker pool for the designs that train and
+// eval run side by side.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { childEnv } from '../backend/child-threads.ts';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 
+/** `node --import tsx <file> <argv>`: one of this project's TypeScript entry points as a child process. */
+export function spawnScript(file: string, argv: readonly string[], options: SpawnOptions): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', file, ...argv], options);
+}
+
 /** `node --import tsx src/cli/main.ts <argv>` as a child process. */
 export function spawnCli(argv: readonly string[], options: SpawnOptions): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', MAIN, ...argv], options);
+  return spawnScript(MAIN, argv, options);
 }
 
 /**
