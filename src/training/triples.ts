@@ -31,6 +31,8 @@ import { parseSick, parseStsBenchmark } from '../data/datasets/sts.ts';
 // The evaluation tasks, only for their texts: the triples must stay disjoint from them.
 import { builtinTasks } from '../eval/tasks/index.ts';
 import type { Task } from '../eval/tasks/index.ts';
+import type { DataByCategory } from '../eval/tasks/types.ts';
+import { taskTexts } from '../eval/tasks/task-data.ts';
 import { mulberry32, shuffled as seededShuffle } from '../util/random.ts';
 
 export const TRIPLE_SOURCES = ['esnli', 'twitterurl', 'wikiqa', 'stsb', 'sick', 'mrpc', 'banking77'] as const;
@@ -179,15 +181,9 @@ export function banking77Triples(rows: readonly { text: string; label: string }[
 export async function evaluationTexts(tasks: readonly Task[] = builtinTasks): Promise<string[]> {
   const out: string[] = [];
   for (const t of tasks) {
-    switch (t.category) {
-      case 'STS': for (const p of (await t.load()).pairs) out.push(p.s1, p.s2); break;
-      case 'PairClassification': for (const p of (await t.load()).pairs) out.push(p.s1, p.s2); break;
-      case 'Classification': for (const x of (await t.load()).test) out.push(x.text); break;
-      case 'Clustering': out.push(...(await t.load()).texts); break;
-      case 'Reranking': for (const q of (await t.load()).queries) out.push(q.query, ...q.positives, ...q.negatives); break;
-      case 'Retrieval': { const d = await t.load(); for (const x of [...d.queries, ...d.corpus]) out.push(x.text); break; }
-      case 'Summarization': for (const d of (await t.load()).documents) out.push(d.reference, ...d.summaries.map((s) => s.text)); break;
-    }
+    const d = await t.load();
+    // classification: the test texts only (the train pool feeds the logistic regression alone)
+    out.push(...(t.category === 'Classification' ? (d as DataByCategory['Classification']).test.map((x) => x.text) : taskTexts(t.category, d as never)));
   }
   return out;
 }
