@@ -14,7 +14,8 @@
 //     cache/embeddings/             embeddings of the run's trained designs
 //     stats.json, table.{md,html,tex}, REPORT.md, figures/   (the top of the run)
 // No TensorFlow.js here: every process may import it.
-import { existsSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** A seed's folder in a multi-seed run. */
@@ -37,6 +38,12 @@ export const checkpointTensorsFile = (dir: string, design: string): string => jo
 export const finalDir = (dir: string, design: string): string => join(dir, design, 'final');
 /** A trained design's config.json: written last, so its presence means the design is finished. */
 export const finalConfigFile = (dir: string, design: string): string => join(finalDir(dir, design), 'config.json');
+/** A trained design's checkpoint hash, the sha256 of its final config.json (which records the sha256
+ *  of each weight file); results name the checkpoint they were computed from by it. undefined: not trained. */
+export function checkpointHash(dir: string, design: string): string | undefined {
+  const file = finalConfigFile(dir, design);
+  return existsSync(file) ? createHash('sha256').update(readFileSync(file)).digest('hex') : undefined;
+}
 /** Where a user design's definition is written before training. */
 export const designDefinitionFile = (dir: string, name: string): string => join(dir, 'designs', `${name}.json`);
 export const triplesFile = (dir: string): string => join(dir, 'triples.json');

@@ -5,14 +5,13 @@
 // (both cores; use-lite needs a process of its own) and their progress lines are printed as they
 // come, which a notebook shows live.
 import { spawnCli } from '../cli/children.ts';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { projectRoot } from './context.ts';
 import { designByName, TRAINED_DESIGNS, type Design } from '../designs.ts';
 import { designOrder } from '../report/analysis.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
-import { checkpointDir, checkpointStateFile, designDefinitionFile, finalConfigFile, finalDir, lossFile, resultsFile, SEED_DIR_NAME, seedDir } from '../run-folder.ts';
+import { checkpointDir, checkpointHash, checkpointStateFile, designDefinitionFile, finalConfigFile, finalDir, lossFile, resultsFile, SEED_DIR_NAME, seedDir } from '../run-folder.ts';
 
 export interface ProfileLike { name: string; steps: number; evalLimit?: number; trainJobs?: number }
 
@@ -159,11 +158,8 @@ export function evalState(dir: string, design: string, profile: ProfileLike, tas
   let r: { limit?: number | null; tasks?: Record<string, unknown>; encoder?: { checkpoint?: string | null } };
   try { r = JSON.parse(readFileSync(file, 'utf8')); } catch { return 'incomplete'; }
   if ((r.limit ?? null) !== (profile.evalLimit ?? null)) return 'other-limit';
-  const config = finalConfigFile(dir, design);
-  if (existsSync(config) && r.encoder?.checkpoint != null) {
-    const sha = createHash('sha256').update(readFileSync(config)).digest('hex');
-    if (sha !== r.encoder.checkpoint) return 'stale';
-  }
+  const sha = checkpointHash(dir, design);
+  if (sha !== undefined && r.encoder?.checkpoint != null && sha !== r.encoder.checkpoint) return 'stale';
   return tasks.every((t) => r.tasks && t in r.tasks) ? 'complete' : 'incomplete';
 }
 

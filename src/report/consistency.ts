@@ -2,11 +2,10 @@
 // the run folder (its recorded checkpoint hash = sha256 of <design>/final/config.json), and all of
 // them the same items (item limit) and instruction policy. A table mixing old weights, 40 vs 20
 // items or two instruction policies would compare different things and look fine.
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SeedRun } from './results.ts';
-import { finalConfigFile, seedDir } from '../run-folder.ts';
+import { checkpointHash, finalConfigFile, seedDir } from '../run-folder.ts';
 
 /** The problems found, one line per results file, each naming what to rerun; [] when consistent. */
 export function resultsConsistency(runs: SeedRun[], runDir: string): string[] {
@@ -20,10 +19,9 @@ export function resultsConsistency(runs: SeedRun[], runDir: string): string[] {
       const rerun = `eval --run ${dir} --designs ${r.design}`;
       const enc = (raw.encoder ?? {}) as Record<string, unknown>;
       if (typeof enc.checkpoint === 'string') {
-        const config = finalConfigFile(dirname(dirname(r.file)), r.design);
-        if (!existsSync(config)) problems.push(`${r.file}: computed from a checkpoint of ${r.design} that is no longer in the run (${config} is missing); train ${r.design} again, then ${rerun}`);
+        const dir = dirname(dirname(r.file)), now = checkpointHash(dir, r.design);
+        if (now === undefined) problems.push(`${r.file}: computed from a checkpoint of ${r.design} that is no longer in the run (${finalConfigFile(dir, r.design)} is missing); train ${r.design} again, then ${rerun}`);
         else {
-          const now = createHash('sha256').update(readFileSync(config)).digest('hex');
           if (now !== enc.checkpoint) problems.push(`${r.file}: computed from other weights than ${r.design}/final holds now (checkpoint ${enc.checkpoint.slice(0, 12)}… vs ${now.slice(0, 12)}…, retrained since?); rerun: ${rerun}`);
         }
       }
