@@ -11,6 +11,7 @@ import { python } from './helpers.ts';
 import { householdReranking, householdRetrieval } from '../docs/examples/custom-task.ts';
 import { cacheRoot, evaluateDesign, resolveTasks } from '../src/eval/runner.ts';
 import type { DesignResultsJson } from '../src/eval/results-file.ts';
+import type { Stats } from '../src/report/analysis.ts';
 import { openEncoder } from '../src/eval/sentence-encoder.ts';
 import { cacheKey, EmbeddingCache } from '../src/eval/embedding-cache.ts';
 import { allTasks, builtinTasks, registerTask, taskByName } from '../src/eval/tasks/index.ts';
@@ -169,14 +170,25 @@ test('registering a task changes no training data: the decontamination set is th
 
 test('CLI: --task-module registers the tasks in every worker process', () => {
   const dir = join(tmp, 'cli');
-  const r = spawnSync('npm', ['run', '-s', 'cli', '--', 'eval', '--run', dir, '--designs', 'base-mean,base-eos', '--tasks', 'HouseholdReranking',
+  const r = spawnSync('npm', ['run', '-s', 'cli', '--', 'eval', '--run', dir, '--designs', 'base-mean,base-eos', '--tasks', 'HouseholdReranking,WikiQA',
     '--task-module', 'docs/examples/custom-task.ts', '--limit', '3'], { encoding: 'utf8', cwd: root });
   assert.equal(r.status, 0, r.stderr);
   for (const d of ['base-mean', 'base-eos']) {
     const res = JSON.parse(readFileSync(join(dir, 'results', `${d}.json`), 'utf8')) as DesignResultsJson;
-    assert.deepEqual(Object.keys(res.tasks), ['HouseholdReranking']);
+    assert.deepEqual(Object.keys(res.tasks), ['WikiQA', 'HouseholdReranking']);
     assert.equal(res.tasks.HouseholdReranking!.sha256![join(dataDir, 'reranking.jsonl')], sha256sum(join(dataDir, 'reranking.jsonl')));
+    assert.equal(res.tasks.HouseholdReranking!.user_task, true);
+    assert.equal(res.tasks.WikiQA!.user_task, undefined);
   }
+  // compare keeps the user's reranking task out of the Reranking mean and lists it apart
+  const c = spawnSync('npm', ['run', '-s', 'cli', '--', 'compare', '--run', dir, '--baseline', 'base-mean', '--no-per-sample'], { encoding: 'utf8', cwd: root });
+  assert.equal(c.status, 0, c.stderr);
+  const stats = JSON.parse(readFileSync(join(dir, 'stats.json'), 'utf8')) as Stats;
+  assert.deepEqual(stats.category_scores['base-mean']!.Reranking!.datasets, ['WikiQA']);
+  assert.deepEqual(stats.user_tasks.datasets, { HouseholdReranking: 'Reranking' });
+  const base = JSON.parse(readFileSync(join(dir, 'results', 'base-mean.json'), 'utf8')) as DesignResultsJson;
+  assert.equal(stats.user_tasks.scores['base-mean']!.HouseholdReranking!.mean, base.tasks.HouseholdReranking!.main_score);
+  assert.match(readFileSync(join(dir, 'table.md'), 'utf8'), /\| HouseholdReranking \| Reranking \| base-mean \| 0\.\d{4} \|/);
   // the same list from the environment, as a notebook cell sets it before nb.ensureEvaluated
   const viaEnv = spawnSync('npm', ['run', '-s', 'cli', '--', 'eval', '--run', join(tmp, 'cli-env'), '--designs', 'base-eos', '--tasks', 'HouseholdRetrieval', '--limit', '2'],
     { encoding: 'utf8', cwd: root, env: { ...process.env, PA_TASK_MODULES: 'docs/examples/custom-task.ts' } });

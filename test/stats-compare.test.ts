@@ -13,6 +13,9 @@ import { spearman } from '../src/eval/metrics/correlation.ts';
 import { readRun, parseDesignResult } from '../src/report/results.ts';
 import { analyze, type Stats } from '../src/report/analysis.ts';
 import { python } from './helpers.ts';
+import { buildTable } from '../src/report/table.ts';
+import { tableToMarkdown } from '../src/report/markdown.ts';
+import { loadPaperTable } from '../src/report/paper-table.ts';
 
 
 const DESIGNS = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'use-lite'];
@@ -201,6 +204,51 @@ test('single-run layout: Wilcoxon that cannot run (all differences zero) is reco
     assert.equal(t3.p_holm, 0.25); // a family of one: m2's test could not run
     assert.equal(t3.seed_test, null);
     assert.ok(s.dataset_tests.every((t) => t.per_sample === null && /per-sample data missing/.test(t.per_sample_skipped!)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a user's task stays out of the category means and tests, and is reported apart", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'stats-compare-user-'));
+  try {
+    mkdirSync(join(dir, 'results'));
+    const rng = createRng(7);
+    const values = (shift: number) => Array.from({ length: 30 }, (_, i) => Math.min(1, Math.max(0, 0.3 + i / 60 + shift + 0.05 * rng.next())));
+    const perSample = (v: number[]) => ({ ids: v.map((_, i) => `q${i}`), values: v });
+    const data = ([['m1', 0], ['m2', 0.02], ['m3', -0.03], ['minilm', 0.1]] as const).map(([design, shift]) => {
+      const tasks: Record<string, unknown> = {};
+      ['Cranfield', 'SciFact', 'NFCorpus'].forEach((d, i) => { const v = values(shift + i / 20); tasks[d] = { category: 'Retrieval', main_score: mean(v), per_sample: perSample(v) }; });
+      // a user retrieval task far above the others: were it in the Retrieval mean, it would move it
+      const u = values(0.5 + shift * 3);
+      return { design, tasks, user: { category: 'Retrieval', main_score: mean(u), per_sample: perSample(u), user_task: true } };
+    });
+    const write = (withUser: boolean) => {
+      for (const { design, tasks, user } of data) {
+        writeFileSync(join(dir, 'results', `${design}.json`), JSON.stringify({ design, tasks: withUser ? { ...tasks, MyRetrieval: user } : tasks }));
+      }
+    };
+    const opts = { resamples: 200, permutations: 499 };
+    write(false);
+    const without = analyze(readRun(dir), opts);
+    write(true);
+    const withUser = analyze(readRun(dir), opts);
+    for (const k of ['category_scores', 'category_tests', 'dataset_scores', 'dataset_tests', 'chance_level'] as const) {
+      assert.deepEqual(withUser[k], without[k], `${k} changed by the user task`);
+    }
+    assert.deepEqual(without.user_tasks, { datasets: {}, scores: {}, tests: [] });
+    assert.deepEqual(withUser.user_tasks.datasets, { MyRetrieval: 'Retrieval' });
+    assert.deepEqual(Object.keys(withUser.user_tasks.scores), ['m1', 'm2', 'm3', 'minilm']);
+    const tests = withUser.user_tasks.tests;
+    assert.deepEqual(tests.map((t) => t.design), ['m2', 'm3']);
+    const m2 = tests[0]!;
+    assert.ok(Math.abs(m2.difference - (withUser.user_tasks.scores.m2!.MyRetrieval!.mean - withUser.user_tasks.scores.m1!.MyRetrieval!.mean)) < 1e-12);
+    assert.ok(m2.per_sample && m2.per_sample.p_holm !== null && m2.per_sample.p_holm >= m2.per_sample.permutation.pvalue);
+    const md = tableToMarkdown(buildTable(withUser, loadPaperTable()));
+    assert.match(md, /\*\*Your own tasks\*\*/);
+    assert.match(md, /\| MyRetrieval \| Retrieval \| m1 \| 0\.\d{4} \| — \| — \|/);
+    assert.match(md, /\| MyRetrieval \| Retrieval \| m2 \| \+0\.\d{4} \| [0-9.]+ \| [0-9.]+ \|/);
+    assert.doesNotMatch(tableToMarkdown(buildTable(without, loadPaperTable())), /Your own tasks/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

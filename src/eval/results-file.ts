@@ -42,6 +42,9 @@ export interface TaskResultJson {
   sha256?: Record<string, string>;
   /** a user task's texts found in the run's training triples (src/eval/tasks/custom-overlap.ts) */
   training_overlap?: TrainingOverlap;
+  /** a task registered by the user, not one of the paper's 21: compare reports it apart, outside the
+   *  category means and the paper-style table */
+  user_task?: true;
 }
 
 export interface DesignResultsJson {

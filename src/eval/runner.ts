@@ -144,6 +144,7 @@ export async function evaluateDesign(opts: EvaluateDesignOptions): Promise<Desig
     };
     if (Object.keys(run.quirks).length) entry.quirks = run.quirks;
     if (run.sha256) entry.sha256 = run.sha256;
+    if (!builtinTasks.includes(task)) entry.user_task = true;
     const overlap = await trainingOverlap(task, opts.runDir);
     if (overlap) {
       entry.training_overlap = overlap;

@@ -4,6 +4,8 @@
 // when there are several training seeds, a paired test of each difference against seed-to-seed
 // variation (seed s gives every design the same triple order and initialisation seed).
 // The result is plain data, written as stats.json; the tables are rendered from it.
+// A user's own tasks (results marked user_task) stay out of all of that: they get their own scores
+// and per-dataset tests (stats.user_tasks), so adding one never moves a category mean or a p-value.
 import { wilcoxon, type WilcoxonResult } from '../stats/wilcoxon.ts';
 import { padjust } from '../stats/padjust.ts';
 import { mean } from '../stats/descriptive.ts';
@@ -106,6 +108,13 @@ export interface Stats {
   instruction_policy: { train: string; eval: string } | null;
   /** tasks where no decoder design beats a random scorer, and category means without them */
   chance_level: ChanceLevel;
+  /** the user's own tasks, apart from everything above: scores and per-dataset tests against the
+   *  baseline (Holm and BH over these tests only) */
+  user_tasks: {
+    datasets: Record<string, TaskCategory>;
+    scores: Record<string, Record<string, SeedSummary>>;
+    tests: DatasetTest[];
+  };
   warnings: string[];
 }
 
@@ -122,11 +131,13 @@ interface Index {
   perSample: Map<string, Map<string, Map<number, PerSample>>>;
 }
 
-function indexRuns(runs: SeedRun[], warnings: string[]): Index {
+/** The paper's tasks (user = false) or the user's own (user = true) of every run, indexed. */
+function indexRuns(runs: SeedRun[], user: boolean): Index {
   const idx: Index = { category: new Map(), scores: new Map(), perSample: new Map() };
   runs.forEach((run, s) => {
     for (const [design, res] of Object.entries(run.designs)) {
       for (const [dataset, task] of Object.entries(res.tasks)) {
+        if (task.user_task !== user) continue;
         const known = idx.category.get(dataset);
         if (known && known !== task.category) throw new Error(`${res.file}: ${dataset} has category ${task.category}, elsewhere ${known}`);
         idx.category.set(dataset, task.category);
@@ -145,7 +156,6 @@ function indexRuns(runs: SeedRun[], warnings: string[]): Index {
       }
     }
   });
-  if (idx.scores.size === 0) warnings.push('no results found');
   return idx;
 }
 
@@ -197,13 +207,13 @@ export function analyze(runs: SeedRun[], options: AnalysisOptions = {}): Stats {
     skipPerSample: options.skipPerSample ?? false,
   };
   const warnings: string[] = [];
-  const idx = indexRuns(runs, warnings);
+  const idx = indexRuns(runs, false);
+  if (idx.scores.size === 0) warnings.push('no results found');
   const designs = [...idx.scores.keys()].sort(designOrder);
   if (!idx.scores.has(baseline)) throw new Error(`baseline design '${baseline}' not found; designs present: ${designs.join(', ') || '(none)'}`);
   const tested = designs.filter((d) => d !== baseline && !references.includes(d));
   const categories = CATEGORY_ORDER.filter((c) => [...idx.category.values()].includes(c));
   const boot = { resamples: opts.resamples, confidence: opts.confidence, seed: opts.seed };
-  const perm = { resamples: opts.permutations, seed: opts.seed };
 
   const datasetsOf = (design: string, cat: TaskCategory): string[] =>
     [...(idx.scores.get(design)?.keys() ?? [])].filter((d) => idx.category.get(d) === cat).sort();
@@ -254,39 +264,16 @@ export function analyze(runs: SeedRun[], options: AnalysisOptions = {}): Stats {
   adjustInto(category_tests, (t) => t.seed_test?.pvalue ?? NaN, (t, h) => { t.seed_p_holm = num(h); });
 
   // Dataset tests (beyond the paper)
-  const dataset_tests: DatasetTest[] = [];
-  for (const design of tested) {
-    for (const dataset of [...(idx.scores.get(baseline)?.keys() ?? [])].sort()) {
-      const a = idx.scores.get(design)!.get(dataset), b = idx.scores.get(baseline)!.get(dataset);
-      if (!a || !b) continue;
-      const common = [...a.keys()].filter((s) => b.has(s));
-      const t: DatasetTest = {
-        design, baseline, dataset, category: idx.category.get(dataset)!,
-        difference: mean(common.map((s) => a.get(s)! - b.get(s)!)),
-        seed_test: seedPairedTest(a, b),
-        per_sample: null,
-      };
-      if (opts.skipPerSample) t.per_sample_skipped = 'per-sample tests switched off';
-      else {
-        const data = alignPerSample(idx.perSample.get(design)?.get(dataset), idx.perSample.get(baseline)?.get(dataset));
-        if (typeof data === 'string') t.per_sample_skipped = data;
-        else {
-          try {
-            const c = comparePaired(data, boot, perm);
-            t.per_sample = {
-              kind: c.kind, statistic: c.statistic, n_samples: c.nSamples, seeds_paired: c.nSeeds,
-              bootstrap: c.bootstrap, permutation: c.permutation, p_holm: null, p_bh: null,
-              ...(c.medianDifference ? { median_difference: c.medianDifference } : {}),
-              ...(c.rankBiserial !== undefined ? { rank_biserial: c.rankBiserial } : {}),
-            };
-          } catch (e) { t.per_sample_skipped = (e as Error).message; }
-        }
-        if (t.per_sample_skipped) warnings.push(`${design} vs ${baseline}, ${dataset}: per-sample tests skipped: ${t.per_sample_skipped}`);
-      }
-      dataset_tests.push(t);
-    }
-  }
-  adjustInto(dataset_tests, (t) => t.per_sample?.permutation.pvalue ?? NaN, (t, h, b) => { if (t.per_sample) { t.per_sample.p_holm = num(h); t.per_sample.p_bh = num(b); } });
+  const dataset_tests = datasetTests(idx, tested, baseline, opts, warnings);
+
+  // The user's own tasks, apart
+  const userIdx = indexRuns(runs, true);
+  const user_tasks: Stats['user_tasks'] = {
+    datasets: Object.fromEntries([...userIdx.category].sort(([a], [b]) => a.localeCompare(b))),
+    scores: Object.fromEntries([...userIdx.scores].sort(([a], [b]) => designOrder(a, b)).map(([design, m]) =>
+      [design, Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)).map(([d, seeds]) => [d, summarizeSeeds([...seeds.values()])]))])),
+    tests: userIdx.scores.has(baseline) ? datasetTests(userIdx, tested, baseline, opts, warnings) : [],
+  };
 
   // Chance levels (recorded per task by eval) and the tasks no decoder design lifts above them
   const chance: Record<string, TaskChance> = {};
@@ -324,8 +311,49 @@ export function analyze(runs: SeedRun[], options: AnalysisOptions = {}): Stats {
     },
     category_scores, dataset_scores, category_tests, dataset_tests,
     instruction_policy: policies.size === 1 ? JSON.parse([...policies][0]!) : null,
-    chance_level, warnings,
+    chance_level, user_tasks, warnings,
   };
+}
+
+/** Each tested design against the baseline on every dataset of idx both have: the seed-paired
+ *  t-test and the per-sample bootstrap and permutation tests, Holm and BH over these tests. */
+function datasetTests(idx: Index, tested: string[], baseline: string, opts: { resamples: number; permutations: number; confidence: number; seed: number; skipPerSample: boolean }, warnings: string[]): DatasetTest[] {
+  const boot = { resamples: opts.resamples, confidence: opts.confidence, seed: opts.seed };
+  const perm = { resamples: opts.permutations, seed: opts.seed };
+  const dataset_tests: DatasetTest[] = [];
+  for (const design of tested) {
+    for (const dataset of [...(idx.scores.get(baseline)?.keys() ?? [])].sort()) {
+      const a = idx.scores.get(design)?.get(dataset), b = idx.scores.get(baseline)!.get(dataset);
+      if (!a || !b) continue;
+      const common = [...a.keys()].filter((s) => b.has(s));
+      const t: DatasetTest = {
+        design, baseline, dataset, category: idx.category.get(dataset)!,
+        difference: mean(common.map((s) => a.get(s)! - b.get(s)!)),
+        seed_test: seedPairedTest(a, b),
+        per_sample: null,
+      };
+      if (opts.skipPerSample) t.per_sample_skipped = 'per-sample tests switched off';
+      else {
+        const data = alignPerSample(idx.perSample.get(design)?.get(dataset), idx.perSample.get(baseline)?.get(dataset));
+        if (typeof data === 'string') t.per_sample_skipped = data;
+        else {
+          try {
+            const c = comparePaired(data, boot, perm);
+            t.per_sample = {
+              kind: c.kind, statistic: c.statistic, n_samples: c.nSamples, seeds_paired: c.nSeeds,
+              bootstrap: c.bootstrap, permutation: c.permutation, p_holm: null, p_bh: null,
+              ...(c.medianDifference ? { median_difference: c.medianDifference } : {}),
+              ...(c.rankBiserial !== undefined ? { rank_biserial: c.rankBiserial } : {}),
+            };
+          } catch (e) { t.per_sample_skipped = (e as Error).message; }
+        }
+        if (t.per_sample_skipped) warnings.push(`${design} vs ${baseline}, ${dataset}: per-sample tests skipped: ${t.per_sample_skipped}`);
+      }
+      dataset_tests.push(t);
+    }
+  }
+  adjustInto(dataset_tests, (t) => t.per_sample?.permutation.pvalue ?? NaN, (t, h, b) => { if (t.per_sample) { t.per_sample.p_holm = num(h); t.per_sample.p_bh = num(b); } });
+  return dataset_tests;
 }
 
 /** Per-seed category scores over the given datasets, keyed by seed index (seeds lacking one are left out). */

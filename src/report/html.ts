@@ -35,6 +35,15 @@ export function tableToHtml(t: Table): string {
         Number.isFinite(d.difference) ? formatNumber(d.difference, true) : '—', pText(d.p), pText(d.p_holm)].map((x) => `<td>${escapeHtml(x)}</td>`).join('')}</tr>`)),
       '</tbody>', '</table>',
     ] : []),
+    ...(t.userTasks.length ? [
+      '<table class="paper-table user-tasks">',
+      '<caption>Your own tasks (not in the category means above): baseline and references absolute, tested designs as the difference to the baseline</caption>',
+      `<thead><tr>${['task', 'category', 'design', 'score / difference', 'permutation p', 'Holm p'].map((h) => `<th>${h}</th>`).join('')}</tr></thead>`,
+      '<tbody>',
+      ...t.userTasks.map((r) => `<tr>${[r.dataset, r.category, r.design, formatNumber(r.value, r.kind === 'tested'), pText(r.p), pText(r.p_holm)]
+        .map((x) => `<td>${escapeHtml(x)}</td>`).join('')}</tr>`),
+      '</tbody>', '</table>',
+    ] : []),
     '',
   ].join('\n');
 }

@@ -37,6 +37,21 @@ export function untestableToMarkdown(t: Table, minus = '−'): string {
   return lines.join('\n') + '\n';
 }
 
+/** The user's own tasks, below the paper's table and outside its category means. */
+export function userTasksToMarkdown(t: Table, minus = '−'): string {
+  if (t.userTasks.length === 0) return '';
+  const lines = [
+    '**Your own tasks** (registered by the user; not in the category means or tests above): the baseline and references absolute, tested designs as the difference to the baseline with a paired permutation test over the task\'s samples (Holm over these tests only).',
+    '',
+    '| task | category | design | score / difference | permutation p | Holm p |',
+    '|---|---|---|---:|---:|---:|',
+  ];
+  for (const r of t.userTasks) {
+    lines.push(`| ${r.dataset} | ${r.category} | ${r.design} | ${formatNumber(r.value, r.kind === 'tested', minus)} | ${pText(r.p)} | ${pText(r.p_holm)} |`);
+  }
+  return lines.join('\n') + '\n';
+}
+
 export function tableToMarkdown(t: Table): string {
   const head = ['design', ...t.categories.flatMap((c) => [c, `${c} (paper)`])];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
@@ -44,6 +59,6 @@ export function tableToMarkdown(t: Table): string {
     const cells = t.categories.flatMap((c) => [ourText(r.cells[c]!, r.kind), paperText(r.cells[c]!, r.kind)]);
     lines.push(`| ${[r.label, ...cells].join(' | ')} |`);
   }
-  const extra = untestableToMarkdown(t);
-  return `${lines.join('\n')}\n\n${t.notes.map((n) => `- ${n}`).join('\n')}\n${extra ? `\n${extra}` : ''}`;
+  const extra = [untestableToMarkdown(t), userTasksToMarkdown(t)].filter((x) => x !== '');
+  return `${lines.join('\n')}\n\n${t.notes.map((n) => `- ${n}`).join('\n')}\n${extra.map((x) => `\n${x}`).join('')}`;
 }

@@ -7,7 +7,6 @@ import { resultsDir, SEED_DIR_NAME } from '../run-folder.ts';
 import { TASK_CATEGORIES, type TaskCategory } from '../eval/tasks/types.ts';
 import type { DesignResultsJson, TaskResultJson } from '../eval/results-file.ts';
 
-
 export type PerSample =
   | { kind: 'values'; ids: string[]; values: number[] }
   | { kind: 'sts'; ids: string[]; predicted: number[]; gold: number[] };
@@ -22,6 +21,8 @@ export interface TaskResult extends Pick<TaskResultJson, 'category' | 'main_scor
   seconds?: number;
   /** absent in results written before chance levels were recorded */
   chance?: TaskChance;
+  /** a user's task, not one of the paper's 21 (eval marks it in the results file) */
+  user_task: boolean;
 }
 
 export interface DesignResult extends Pick<DesignResultsJson, 'design'> {
@@ -85,7 +86,10 @@ export function parseDesignResult(text: string, file: string): DesignResult {
     if (!isObject(t)) throw new ResultsError(`${where}: expected an object`);
     if (!TASK_CATEGORIES.includes(t.category as TaskCategory)) throw new ResultsError(`${where}.category: must be one of ${TASK_CATEGORIES.join(', ')}, got ${JSON.stringify(t.category)}`);
     if (typeof t.main_score !== 'number' || !Number.isFinite(t.main_score)) throw new ResultsError(`${where}.main_score: expected a finite number`);
-    const task: TaskResult = { category: t.category as TaskCategory, main_score: t.main_score, scores: isObject(t.scores) ? t.scores : {} };
+    const task: TaskResult = {
+      category: t.category as TaskCategory, main_score: t.main_score, scores: isObject(t.scores) ? t.scores : {},
+      user_task: t.user_task === true,
+    };
     if (t.per_sample !== undefined && t.per_sample !== null) task.per_sample = parsePerSample(t.per_sample, `${where}.per_sample`);
     if (typeof t.seconds === 'number') task.seconds = t.seconds;
     if (t.chance !== undefined && t.chance !== null) {

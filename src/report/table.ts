@@ -49,6 +49,18 @@ export interface UntestableGroup {
   datasets: PerDatasetTest[];
 }
 
+/** A user's own task for one design (outside the category columns): the baseline's and references'
+ *  score absolute, a tested design's as the difference to the baseline with its permutation test. */
+export interface UserTaskRow {
+  dataset: string;
+  category: string;
+  design: string;
+  kind: RowKind;
+  value: number;
+  p: number | null;
+  p_holm: number | null;
+}
+
 export interface TableRow {
   design: string;
   label: string;
@@ -64,6 +76,8 @@ export interface Table {
   notes: string[];
   /** per-dataset permutation tests where the category test is untestable */
   untestable: UntestableGroup[];
+  /** the user's own tasks, kept out of the columns above */
+  userTasks: UserTaskRow[];
 }
 
 export const DESIGN_LABELS: Record<string, string> = {
@@ -133,7 +147,21 @@ export function buildTable(stats: Stats, paper: PaperTable): Table {
     `Paper: Tang & Yang (2024), ${paper.base_model} (${MARKS.wilcoxon} = significant there); ✓/✗: our difference has the same/opposite sign as the paper's, shown only where our Wilcoxon test can reach p < ${alpha}.`,
     `untestable (n = k): with k datasets the exact two-sided Wilcoxon test cannot go below p = 2/2^k (≥ 0.0625 for k < 6), so no sign agreement is claimed there; the per-dataset paired permutation tests stand in for it (below, and in stats.json).`,
   ];
-  return { categories: stats.categories, rows, paperModel: paper.base_model, notes, untestable };
+  const userTasks: UserTaskRow[] = [];
+  const ut = stats.user_tasks ?? { datasets: {}, scores: {}, tests: [] }; // absent in stats.json written before it
+  for (const [dataset, category] of Object.entries(ut.datasets)) {
+    for (const [design, kind] of order) {
+      const score = ut.scores[design]?.[dataset];
+      if (!score) continue;
+      const t = kind === 'tested' ? ut.tests.find((x) => x.design === design && x.dataset === dataset) : undefined;
+      if (kind === 'tested' && !t) continue; // the baseline lacks this task: nothing to compare with
+      userTasks.push({
+        dataset, category, design, kind, value: t ? t.difference : score.mean,
+        p: t?.per_sample?.permutation.pvalue ?? null, p_holm: t?.per_sample?.p_holm ?? null,
+      });
+    }
+  }
+  return { categories: stats.categories, rows, paperModel: paper.base_model, notes, untestable, userTasks };
 }
 
 /** Fixed-point formatting: absolute scores plain, differences with an explicit sign (U+2212 minus). */
