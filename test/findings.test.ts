@@ -78,3 +78,22 @@ test('replaceFindingsBlock replaces only the block and needs both markers', () =
   assert.equal(readFindingsBlock(replaceFindingsBlock(two, 'third', 'docs/results/other/stats.json'), 'docs/results/other/stats.json'), 'third');
   assert.equal(readFindingsBlock(replaceFindingsBlock(two, 'third', 'docs/results/other/stats.json')), 'new text');
 });
+
+test('per-dataset counts in the findings agree with Holm recomputed by statsmodels from the permutation p-values', () => {
+  for (const statsPath of findingsSources(readme)) {
+    const s = JSON.parse(readFileSync(join(projectRoot, statsPath), 'utf8')) as Stats;
+    const tests = s.dataset_tests.filter((t) => t.per_sample);
+    if (tests.length === 0) continue;
+    const holm = python<number[]>(`
+import json, sys
+from statsmodels.stats.multitest import multipletests
+print(json.dumps([float(x) for x in multipletests(json.load(sys.stdin), method='holm')[1]]))
+`, tests.map((t) => t.per_sample!.permutation.pvalue));
+    const paragraph = readFindingsBlock(readme, statsPath).replace(/\s+/g, ' ');
+    for (const d of s.tested) {
+      const mine = tests.map((t, i) => ({ t, p: holm[i]! })).filter((x) => x.t.design === d);
+      const up = mine.filter((x) => x.p < s.options.alpha && x.t.difference > 0).length, down = mine.filter((x) => x.p < s.options.alpha && x.t.difference < 0).length;
+      assert.ok(paragraph.includes(`${d} is significantly higher on ${up} and lower on ${down} of ${mine.length} datasets`), `${statsPath}: ${d}: ${up} higher, ${down} lower of ${mine.length}`);
+    }
+  }
+});

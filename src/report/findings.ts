@@ -79,6 +79,15 @@ export function findingsParagraph(stats: Stats, paper: PaperTable): string {
   const seedTest = n >= 2 ? `paired t-test over the ${n} seeds, p < ${alpha}` : 'one seed, no test over seeds';
   sentences.push(`Against ${stats.baseline} (${seedTest}): ${vs.map((v) =>
     `${v.design} is higher in ${v.higher.length} of ${nCat} categories${n >= 2 ? ` (significantly in ${v.significantHigher.length}${v.significantLower.length ? `, significantly lower in ${v.significantLower.length}: ${v.significantLower.join(', ')}` : ''})` : ''}${v.lower.length && v.lower.length < nCat ? `, lower in ${v.lower.join(', ')}` : ''}`).join('; ')}.`);
+  // per dataset: the paired permutation tests over items (the evidence a single seed has), Holm-adjusted
+  const perSample = stats.dataset_tests.filter((t) => t.per_sample);
+  if (perSample.length) {
+    const sig = (t: (typeof perSample)[number]) => t.per_sample!.p_holm !== null && t.per_sample!.p_holm < alpha;
+    sentences.push(`Per dataset (paired permutation test over the items${n >= 2 ? ', seeds paired' : ''}, Holm over all ${perSample.length} tests, p < ${alpha}): ${stats.tested.map((d) => {
+      const mine = perSample.filter((t) => t.design === d);
+      return `${d} is significantly higher on ${mine.filter((t) => sig(t) && t.difference > 0).length} and lower on ${mine.filter((t) => sig(t) && t.difference < 0).length} of ${mine.length} datasets`;
+    }).join('; ')}.`);
+  }
   const best = stats.category_tests.reduce((a, t) => (t.difference > a.difference ? t : a), stats.category_tests[0]!);
   if (best) sentences.push(`The largest difference is ${best.design} on ${best.category}, ${signed(best.difference)}.`);
   const above = aboveReference(stats, 'base-mean');
