@@ -5,7 +5,7 @@
 // same seed) for the PyTorch peer to start from.
 // Usage: node --import tsx bench/tfjs-train.ts DESIGN STEPS SEED OUTDIR [MODEL TRIPLES MAXLEN]   → one JSON line on stdout
 // (default: stories260K with the quick profile's batch; the backend is PA_BACKEND's or the picker's,
-// its threads TF_NUM_INTRAOP_THREADS')
+// its threads TF_NUM_INTRAOP_THREADS'; CHECKPOINT_LAYERS=1: activation checkpointing)
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../src/backend/index.ts';
@@ -24,7 +24,7 @@ const model = modelArg ?? 'stories260K';
 const base = await loadModel(model);
 // the quick profile (batch and length as given), without checkpoints inside the measured steps
 const quick = PROFILES.quick!;
-const profile = { ...quick, model, batchSize: triplesArg ? Number(triplesArg) : quick.batchSize, maxLen: maxLenArg ? Number(maxLenArg) : quick.maxLen, checkpointEvery: 1_000_000 };
+const profile = { ...quick, model, batchSize: triplesArg ? Number(triplesArg) : quick.batchSize, maxLen: maxLenArg ? Number(maxLenArg) : quick.maxLen, checkpointEvery: 1_000_000, checkpointLayers: process.env.CHECKPOINT_LAYERS === '1' };
 const design = designByName(designName);
 const seed = Number(seedArg);
 const steps = Number(stepsArg);
@@ -47,6 +47,6 @@ const stepSeconds = marks.slice(1).map((m, i) => m.wall - marks[i]!.wall);
 const stepCpuSeconds = marks.slice(1).map((m, i) => m.cpu - marks[i]!.cpu);
 console.log(JSON.stringify({
   design: design.name, model, backend, threads: process.env.TF_NUM_INTRAOP_THREADS ?? null, stepSeconds, stepCpuSeconds, losses: rows.map((r) => r.loss), initialWeights,
-  pooling: { name: init.pooling.name, options: init.pooling.options }, attention: design.attention,
+  pooling: { name: init.pooling.name, options: init.pooling.options }, attention: design.attention, checkpointLayers: profile.checkpointLayers,
   peakRssMB: process.resourceUsage().maxRSS / 1024,
 }));

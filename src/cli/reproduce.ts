@@ -23,6 +23,7 @@ export async function run(argv: string[]): Promise<number> {
     profile: { default: 'quick' }, seeds: { default: '1' }, out: {}, jobs: { help: "processes side by side (default: the profile's trainJobs for training, 2 for evaluation)" },
     references: { default: REFERENCE_ROWS.join(',') },
     model: { help: 'base model: a known name (e.g. smollm2-135m) or a GGUF / Hugging Face / llama2.c path (default: the profile\'s; paper has none)' },
+    'checkpoint-layers': { flag: true, help: 'train with activation checkpointing (train --checkpoint-layers): far less memory, one more forward pass per step' },
   }, 'reproduce');
   const profile = profileByName(args.options.profile!);
   // every stage gets the model; later stages also find it recorded in the run folder
@@ -52,7 +53,8 @@ export async function run(argv: string[]): Promise<number> {
     log(`data verify: ${results.length} files ok`);
   });
   for (const s of seeds) {
-    await stage(`train (seed ${s})`, () => cli(['train', '--design', 'all', '--profile', profile.name, '--seed', String(s), '--out', seedDir(out, s), '--jobs', trainJobs, '--resume', ...modelArgs]));
+    await stage(`train (seed ${s})`, () => cli(['train', '--design', 'all', '--profile', profile.name, '--seed', String(s), '--out', seedDir(out, s), '--jobs', trainJobs, '--resume', ...modelArgs,
+      ...(args.flags['checkpoint-layers'] ? ['--checkpoint-layers'] : [])]));
   }
   for (const [i, s] of seeds.entries()) {
     // reference rows do not depend on the training seed: evaluate them once

@@ -1,7 +1,7 @@
-// `npm run -s cli -- train --design m1|m1,m3|all --profile smoke|quick|paper --seed 1 --out DIR [--resume|--force]`
+// `npm run -s cli -- train --design m1|m1,m3|all --profile smoke|quick|paper --seed 1 --out DIR [--resume|--force] [--checkpoint-layers]`
 // One design trains in this process; several run side by side in child processes (--jobs, default the
 // profile's trainJobs: 2 for stories260K, where wasm uses one core per process; 1 for SmolLM2, whose
-// training process needs ~7–10 GB). Every argument, the run folder's writability, finished designs
+// training process needs 10–12 GB, ~2.2 GB with --checkpoint-layers). Every argument, the run folder's writability, finished designs
 // and locks held by another process are checked before the training triples are built (~10 s).
 import { runCliChild, runPool } from './children.ts';
 import { existsSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -25,11 +25,13 @@ export async function run(argv: string[]): Promise<number> {
     force: { flag: true, help: 'retrain a design that already has final weights (its results must be evaluated again)' },
     jobs: { help: "designs trained side by side (default: the profile's trainJobs)" }, steps: {},
     model: { help: 'base model: a known name or a Hugging Face / llama2.c path (default: the profile\'s)' },
+    'checkpoint-layers': { flag: true, help: "recompute each decoder layer in the backward pass instead of keeping its activations: SmolLM2's training peak 10–12 GB → ~2.2 GB, for one more forward pass per step (default: the profile's checkpointLayers)" },
   }, cmd);
   if (args.positionals.length) throw new UsageError(`${cmd}: unexpected argument '${args.positionals[0]}'`);
   const out = required(args, 'out', cmd);
   const profile = { ...profileByName(args.options.profile!) };
   if (args.options.model) profile.model = args.options.model;
+  if (args.flags['checkpoint-layers']) profile.checkpointLayers = true;
   const seed = intOption(args, 'seed', cmd)!;
   const jobs = intOption(args, 'jobs', cmd) ?? profile.trainJobs;
   const steps = intOption(args, 'steps', cmd);
@@ -64,6 +66,7 @@ export async function run(argv: string[]): Promise<number> {
     if (args.flags.force) childArgs.push('--force');
     if (steps !== undefined) childArgs.push('--steps', String(steps));
     if (args.options.model) childArgs.push('--model', args.options.model);
+    if (args.flags['checkpoint-layers']) childArgs.push('--checkpoint-layers');
     return runCliChild(childArgs, workers, log);
   });
   if (failures.length) { log(`train: failed: ${failures.join(', ')}`); return 1; }

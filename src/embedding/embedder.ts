@@ -24,9 +24,10 @@ export function embeddingTokens(tok: Tokenizer, text: string, maxLen: number, in
   return [tok.bosId, ...body.slice(0, keep), tok.eosId];
 }
 
-/** Forward + pooling + L2 normalisation of one padded batch: [batch, dim]. Call inside tf.tidy. */
-export function embedBatch(em: EmbeddingModel, batch: TokenBatch, training = false): tf.Tensor2D {
-  const out = forward(em.model, batch, { attention: em.design.attention, adapter: em.lora });
+/** Forward + pooling + L2 normalisation of one padded batch: [batch, dim]. Call inside tf.tidy.
+ *  checkpointLayers: recompute the decoder's layers in the backward pass (src/model/kernels/checkpoint.ts). */
+export function embedBatch(em: EmbeddingModel, batch: TokenBatch, training = false, checkpointLayers = false): tf.Tensor2D {
+  const out = forward(em.model, batch, { attention: em.design.attention, adapter: em.lora, checkpointLayers });
   const T = batch.seqLen;
   const last = new Int32Array(batch.batch);
   for (let r = 0; r < batch.batch; r++) for (let t = 0; t < T; t++) if (batch.mask[r * T + t]) last[r] = r * T + t;

@@ -49,6 +49,8 @@ export interface RunConfig {
   pooling: { name: string; options: Record<string, unknown> };
   steps: number;
   backend: string | undefined;
+  /** present (true) when trained with activation checkpointing: the same model up to float rounding */
+  checkpointLayers?: true;
   files: Record<string, string>;
 }
 
@@ -84,7 +86,7 @@ export async function saveEmbeddingModel(runDir: string, em: EmbeddingModel, pro
   const config: RunConfig = {
     design: em.design, profile: profile.name, seed, model: profile.model, modelFiles: await modelIdentity(profile.model), maxLen: profile.maxLen, finetune: profile.finetune,
     lora: em.lora ? profile.lora : null, pooling: { name: em.pooling.name, options: em.pooling.options }, steps,
-    backend: backendName(), files,
+    backend: backendName(), ...(profile.checkpointLayers ? { checkpointLayers: true as const } : {}), files,
   };
   writeJsonAtomic(finalConfigFile(runDir, em.design.name), config);
 }

@@ -12,6 +12,7 @@ import { rmsNorm } from './kernels/rmsnorm-grad.ts';
 import { applyRope, ropeTables, type RopeTables } from './kernels/rope-grad.ts';
 import { groupedAttention } from './kernels/attention-grad.ts';
 import { swiGlu } from './kernels/swiglu-grad.ts';
+import { checkpointed } from './kernels/checkpoint.ts';
 import { syncReadsWork } from '../backend/sync-reads.ts';
 
 export { rmsNorm };
@@ -21,11 +22,18 @@ export type AttentionMode = 'causal' | 'bidirectional';
 /** Extra low-rank term added to a projection (LoRA); returns undefined where a layer is not adapted. */
 export interface ProjectionAdapter {
   delta(x: tf.Tensor2D, layer: number, projection: Projection): tf.Tensor2D | undefined;
+  /** the trainable tensors `delta` reads for one layer */
+  layerVariables(layer: number): tf.Variable[];
+  /** how many random draws (dropout masks) `delta` has made; settable, to replay them */
+  randomPosition: number;
 }
 
 export interface ForwardOptions {
   attention: AttentionMode;
   adapter?: ProjectionAdapter;
+  /** Under a gradient tape, keep only each layer's input and recompute the layer in the backward pass
+   *  (./kernels/checkpoint.ts): one layer's activations in memory instead of all, one more forward. */
+  checkpointLayers?: boolean;
 }
 
 export interface ForwardOutput {
@@ -111,6 +119,12 @@ function embedTokens(embed: tf.Tensor2D, idArray: Int32Array): tf.Tensor2D {
   return tf.tensor2d(out, [idArray.length, dim]);
 }
 
+/** The trainable tensors a layer reads: its own weights when fully fine-tuned, and the adapter's. */
+function trainables(l: LayerWeights, i: number, adapter: ProjectionAdapter | undefined): tf.Variable[] {
+  const own = Object.values(l).filter((t): t is tf.Variable => t instanceof tf.Variable && t.trainable);
+  return [...own, ...(adapter?.layerVariables(i) ?? [])];
+}
+
 /** Run the decoder over a padded batch. Call inside tf.tidy (or dispose the outputs). */
 export function forward(model: Decoder, batch: TokenBatch, opts: ForwardOptions): ForwardOutput {
   const c = model.config;
@@ -121,16 +135,19 @@ export function forward(model: Decoder, batch: TokenBatch, opts: ForwardOptions)
   const ropeQ = ropeTables(positions, c.nHeads, c.headDim, c.ropeTheta, 1 / Math.sqrt(c.headDim));
   const ropeK = ropeTables(positions, c.nKvHeads, c.headDim, c.ropeTheta);
   const bias = attentionBias(batch, G, opts.attention);
+  const constants = [ropeQ.cos, ropeQ.sin, ropeQ.swap, ropeK.cos, ropeK.sin, ropeK.swap, bias];
   let x = embedTokens(w.embed, batch.ids); // [B·T, dim]
   const states: tf.Tensor2D[] = [x];
   w.layers.forEach((l, i) => {
+    const layer = (input: tf.Tensor2D, [qCos, qSin, qSwap, kCos, kSin, kSwap, mask]: tf.Tensor[]): tf.Tensor2D => {
+      const rq = { cos: qCos, sin: qSin, swap: qSwap } as RopeTables, rk = { cos: kCos, sin: kSin, swap: kSwap } as RopeTables;
+      const h = tf.add(input, attention(c, l, i, rmsNorm(input, l.attnNorm, c.normEps), batch, rq, rk, mask as tf.Tensor4D, opts)) as tf.Tensor2D;
+      return tf.add(h, mlp(l, i, rmsNorm(h, l.mlpNorm, c.normEps), opts)) as tf.Tensor2D;
+    };
     // One tidy per layer frees its intermediates as soon as the layer is done (a gradient tape keeps
     // what its backward pass needs): without it a 32×64 SmolLM2 batch held every layer's at once (4.1 GB).
     const input = x;
-    x = tf.tidy(() => {
-      const h = tf.add(input, attention(c, l, i, rmsNorm(input, l.attnNorm, c.normEps), batch, ropeQ, ropeK, bias, opts)) as tf.Tensor2D;
-      return tf.add(h, mlp(l, i, rmsNorm(h, l.mlpNorm, c.normEps), opts)) as tf.Tensor2D;
-    });
+    x = opts.checkpointLayers ? checkpointed(layer, input, constants, trainables(l, i, opts.adapter), opts.adapter) : tf.tidy(() => layer(input, constants));
     states.push(x);
   });
   states[states.length - 1] = rmsNorm(x, w.finalNorm, c.normEps);

@@ -43,6 +43,14 @@ export class Lora implements ProjectionAdapter {
     });
   }
 
+  layerVariables(layer: number): tf.Variable[] {
+    return this.options.targets.flatMap((p) => [this.variables[`layers.${layer}.${p}.lora_A`]!, this.variables[`layers.${layer}.${p}.lora_B`]!]);
+  }
+
+  /** dropout calls so far this step: checkpointed layers set it back to replay their masks */
+  get randomPosition(): number { return this.dropoutCalls; }
+  set randomPosition(n: number) { this.dropoutCalls = n; }
+
   /** Dropout masks derive from (seed, step, call), so a resumed run draws the same masks. */
   beginStep(seed: number): void {
     this.dropoutSeed = seed;

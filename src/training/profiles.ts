@@ -41,8 +41,13 @@ export interface Profile {
   evalLimit?: number;
   encodeBatchSize: number;
   /** designs trained side by side by default (`train --jobs`): each process holds the model and its
-   *  saved activations, ~7–10 GB for SmolLM2 at this batch, so two would not fit in 24 GB */
+   *  saved activations, 10–12 GB for SmolLM2 at this batch (~2.2 GB with checkpointLayers), so two
+   *  would not fit in 24 GB */
   trainJobs: number;
+  /** activation checkpointing: each decoder layer recomputed in the backward pass, so a training step
+   *  holds one layer's activations instead of all of them (src/model/kernels/checkpoint.ts); one more
+   *  forward pass per step, numbers equal up to float rounding */
+  checkpointLayers: boolean;
 }
 
 const ALL = PROJECTIONS;
@@ -60,13 +65,13 @@ export const PROFILES: Record<string, Profile> = {
     name: 'smoke', model: 'stories260K', steps: 4, batchSize: 4, gradAccum: 1, maxLen: 24,
     lr: 2e-3, warmupSteps: 1, weightDecay: 0.01, clipNorm: 1, scale: 20, finetune: 'lora',
     lora: { rank: 4, alpha: 8, dropout: 0.1, targets: ALL }, head: { latents: 4, heads: 2, headDim: 8, ffMult: 2 },
-    triplesPerSource: 40, trainingSources: DISJOINT_SOURCES, instructions: NO_INSTRUCTIONS, checkpointEvery: 2, evalLimit: 40, encodeBatchSize: 32, trainJobs: 2,
+    triplesPerSource: 40, trainingSources: DISJOINT_SOURCES, instructions: NO_INSTRUCTIONS, checkpointEvery: 2, evalLimit: 40, encodeBatchSize: 32, trainJobs: 2, checkpointLayers: false,
   },
   quick: {
     name: 'quick', model: 'stories260K', steps: 150, batchSize: 32, gradAccum: 1, maxLen: 48,
     lr: 1e-3, warmupSteps: 15, weightDecay: 0.01, clipNorm: 1, scale: 20, finetune: 'lora',
     lora: { rank: 8, alpha: 16, dropout: 0.1, targets: ALL }, head: {},
-    triplesPerSource: 3000, trainingSources: DISJOINT_SOURCES, instructions: NO_INSTRUCTIONS, checkpointEvery: 25, evalLimit: 1000, encodeBatchSize: 64, trainJobs: 2,
+    triplesPerSource: 3000, trainingSources: DISJOINT_SOURCES, instructions: NO_INSTRUCTIONS, checkpointEvery: 25, evalLimit: 1000, encodeBatchSize: 64, trainJobs: 2, checkpointLayers: false,
   },
   smollm2: {
     // SmolLM2-135M-Instruct (576 wide, 30 layers) on this 2-core CPU with tfjs-node, LoRA on every
@@ -80,7 +85,7 @@ export const PROFILES: Record<string, Profile> = {
     name: 'smollm2', model: 'smollm2-135m', steps: 70, batchSize: 8, gradAccum: 1, maxLen: 64,
     lr: 1e-3, warmupSteps: 7, weightDecay: 0.01, clipNorm: 1, scale: 20, finetune: 'lora',
     lora: { rank: 8, alpha: 16, dropout: 0.1, targets: ALL }, head: {},
-    triplesPerSource: 3000, trainingSources: DISJOINT_SOURCES, instructions: NO_INSTRUCTIONS, checkpointEvery: 10, evalLimit: 40, encodeBatchSize: 32, trainJobs: 1,
+    triplesPerSource: 3000, trainingSources: DISJOINT_SOURCES, instructions: NO_INSTRUCTIONS, checkpointEvery: 10, evalLimit: 40, encodeBatchSize: 32, trainJobs: 1, checkpointLayers: false,
   },
   paper: {
     // Tang & Yang's run script (yixuantt/PoolingAndAttn README, HF Trainer defaults) as far as it
@@ -109,7 +114,7 @@ export const PROFILES: Record<string, Profile> = {
     name: 'paper', model: '', steps: 1000, batchSize: 8, gradAccum: 256, maxLen: 1024,
     lr: 1e-5, warmupSteps: 100, weightDecay: 0.01, clipNorm: 1, scale: 20, finetune: 'lora',
     lora: { rank: 16, alpha: 32, dropout: 0.1, targets: ALL }, head: {},
-    triplesPerSource: undefined, trainingSources: DISJOINT_SOURCES, instructions: AUTHORS_INSTRUCTIONS, checkpointEvery: 100, evalLimit: undefined, encodeBatchSize: 64, trainJobs: 1,
+    triplesPerSource: undefined, trainingSources: DISJOINT_SOURCES, instructions: AUTHORS_INSTRUCTIONS, checkpointEvery: 100, evalLimit: undefined, encodeBatchSize: 64, trainJobs: 1, checkpointLayers: false,
   },
 };
 

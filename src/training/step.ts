@@ -28,12 +28,12 @@ export interface MicroBatch {
 
 /** The loss of a micro-batch and its gradients, keyed by the names of `vars`. */
 export async function microBatchGradients(
-  em: EmbeddingModel, vars: Record<string, tf.Variable>, mb: MicroBatch, scale: number,
+  em: EmbeddingModel, vars: Record<string, tf.Variable>, mb: MicroBatch, scale: number, checkpointLayers = false,
 ): Promise<{ loss: number; grads: Record<string, tf.Tensor> }> {
   em.lora?.beginStep(mb.dropoutSeed);
   if (em.lora) em.lora.training = true;
   const { value, grads } = tf.variableGrads(() => {
-    const e = embedBatch(em, mb.batch, true);
+    const e = embedBatch(em, mb.batch, true, checkpointLayers);
     const B = mb.triples;
     const [q, p, n] = tf.split(e, [B, B, B], 0) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
     return hardNegativeInfoNCE(q, p, n, scale);
@@ -62,6 +62,8 @@ export interface StepOptions {
   lr: number;
   /** micro-batches whose gradients are averaged into this step */
   gradAccum: number;
+  /** recompute the decoder's layers in the backward pass instead of keeping their activations */
+  checkpointLayers?: boolean;
   /** the step, for errors: "step 3" */
   label: string;
   /** a non-finite loss or norm: what went wrong → the error to throw (the caller adds where to resume) */
@@ -81,7 +83,7 @@ export async function trainStep(
   let lossSum = 0;
   for (let m = 0; m < opts.gradAccum; m++) {
     const mb = microBatch(m);
-    const { loss, grads } = await microBatchGradients(em, vars, mb, opts.scale);
+    const { loss, grads } = await microBatchGradients(em, vars, mb, opts.scale, opts.checkpointLayers);
     if (!Number.isFinite(loss)) {
       tf.dispose(Object.values(grads));
       if (accumulated) tf.dispose(Object.values(accumulated));

@@ -103,7 +103,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       tokens += batch.mask.reduce((a, b) => a + b, 0);
       return { batch, triples: idx.length, dropoutSeed: seed * 1_000_003 + g, label: `step ${step + 1}, micro-batch ${m} (triples ${idx.slice(0, 5).join(',')}…)` };
     };
-    const { loss, norm } = await trainStep(em, vars, adam, microBatch, { scale: profile.scale, clipNorm: profile.clipNorm, lr, gradAccum: profile.gradAccum, label: `step ${step + 1}`, fail });
+    const { loss, norm } = await trainStep(em, vars, adam, microBatch, { scale: profile.scale, clipNorm: profile.clipNorm, lr, gradAccum: profile.gradAccum, checkpointLayers: profile.checkpointLayers, label: `step ${step + 1}`, fail });
     lastLoss = loss;
     const done = step + 1;
     appendFileSync(lossLog, JSON.stringify({ step: done, loss, lr, grad_norm: norm, seconds: (Date.now() - t0) / 1000 }) + '\n');
