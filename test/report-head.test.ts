@@ -51,11 +51,20 @@ test('sanity gate: passes iff m1 beats both base rows on the mean over categorie
   assert.equal(missing.passed, null);
 });
 
-test('report head of the committed quick run: the gate fails, instructions and chance levels are not recorded there', () => {
-  const stats = JSON.parse(readFileSync(join(projectRoot, 'docs', 'results', 'quick-3seeds', 'stats.json'), 'utf8')) as Stats;
-  const head = reportHead(stats, join(projectRoot, 'docs', 'results', 'quick-3seeds'));
-  assert.match(head.split('\n')[0]!, /^\*\*Sanity gate: failed\*\* — fine-tuned m1 does not beat base-mean/);
-  assert.match(head, /\*\*Instructions\*\*: not recorded/);
-  assert.match(head, /\*\*Training sources\*\*: not recorded/);
-  assert.match(head, /No chance levels are recorded/);
+test('report heads of the committed runs: the gate, instruction policy and chance-level tasks agree with their stats.json', () => {
+  for (const run of ['quick-3seeds', 'smollm2-135m']) {
+    const dir = join(projectRoot, 'docs', 'results', run);
+    const stats = JSON.parse(readFileSync(join(dir, 'stats.json'), 'utf8')) as Stats;
+    const head = reportHead(stats, dir);
+    // the gate recomputed from the per-dataset scores: m1's mean over category means above each base row's
+    const overall = (design: string) => {
+      const cats = stats.categories.map((c) => Object.values(stats.dataset_scores[design]!).filter((x) => x.category === c).map((x) => x.seeds.mean));
+      return cats.reduce((a, xs) => a + xs.reduce((p, q) => p + q, 0) / xs.length, 0) / cats.length;
+    };
+    const passed = overall('m1') > overall('base-mean') && overall('m1') > overall('base-eos');
+    assert.match(head.split('\n')[0]!, passed ? /^\*\*Sanity gate: passed\*\*/ : /^\*\*Sanity gate: failed\*\* — fine-tuned m1 does not beat/, run);
+    assert.match(head, new RegExp(`\\*\\*Instructions\\*\\*: training queries: ${stats.instruction_policy!.train === 'none' ? 'no instruction' : '.*'}; evaluation: '${stats.instruction_policy!.eval}'`), run);
+    assert.match(head, /\*\*Training sources\*\*: not recorded in this run folder \(no triples\.json\)/, run); // triples.json stays in runs/
+    assert.match(head, new RegExp(`${stats.chance_level.datasets.length} of \\d+ tasks are at chance level for every decoder design: ${stats.chance_level.datasets.join(', ')}\\.`), run);
+  }
 });
