@@ -34,8 +34,11 @@ for (const mode of ['causal', 'bidirectional'] as const) {
     const left = realStates(padBatch([a, b], 'left'), 1, mode);
     const right = realStates(padBatch([a, b], 'right'), 1, mode);
     assert.equal(alone.length, model.config.nLayers + 1);
-    assert.ok(maxDiff(left, alone) < 1e-5, `left padding changed states by ${maxDiff(left, alone)}`);
-    assert.ok(maxDiff(right, alone) < 1e-5, `right padding changed states by ${maxDiff(right, alone)}`);
+    // float32 rounding differs with the padded shape (tfjs-node's kernels block differently, by CPU):
+    // a bound relative to the states' size, ~20 ulps of the largest
+    const tol = 2e-6 * Math.max(1, ...alone.flat(2).map(Math.abs));
+    assert.ok(maxDiff(left, alone) < tol, `left padding changed states by ${maxDiff(left, alone)} (bound ${tol})`);
+    assert.ok(maxDiff(right, alone) < tol, `right padding changed states by ${maxDiff(right, alone)} (bound ${tol})`);
   });
 }
 
