@@ -52,6 +52,8 @@ export interface RunConfig {
   /** present (true) when trained with activation checkpointing: the same model up to float rounding */
   checkpointLayers?: true;
   files: Record<string, string>;
+  /** what the weights were made from (src/freshness.ts trainingInputs); absent in runs before run.json */
+  trained_from?: Record<string, unknown>;
 }
 
 /** The seeds the head's and the adapters' initial weights draw from: training creates and loading rebuilds with the same. */
@@ -77,7 +79,7 @@ export function trainableVariables(em: EmbeddingModel): Record<string, tf.Variab
 }
 
 /** The trained weights (adapters and head) and everything needed to rebuild the embedding model. */
-export async function saveEmbeddingModel(runDir: string, em: EmbeddingModel, profile: Profile, seed: number, steps: number): Promise<void> {
+export async function saveEmbeddingModel(runDir: string, em: EmbeddingModel, profile: Profile, seed: number, steps: number, trainedFrom?: Record<string, unknown>): Promise<void> {
   const dir = ensureDir(finalDir(runDir, em.design.name));
   const files: Record<string, string> = {};
   if (em.lora) files['adapter.safetensors'] = await saveTensors(join(dir, 'adapter.safetensors'), em.lora.variables);
@@ -87,6 +89,7 @@ export async function saveEmbeddingModel(runDir: string, em: EmbeddingModel, pro
     design: em.design, profile: profile.name, seed, model: profile.model, modelFiles: await modelIdentity(profile.model), maxLen: profile.maxLen, finetune: profile.finetune,
     lora: em.lora ? profile.lora : null, pooling: { name: em.pooling.name, options: em.pooling.options }, steps,
     backend: backendName(), ...(profile.checkpointLayers ? { checkpointLayers: true as const } : {}), files,
+    ...(trainedFrom ? { trained_from: trainedFrom } : {}),
   };
   writeJsonAtomic(finalConfigFile(runDir, em.design.name), config);
 }

@@ -29,6 +29,8 @@ export interface TrainOptions {
   resume?: boolean;
   /** overrides profile.steps (tests) */
   steps?: number;
+  /** what the weights are made from (src/freshness.ts trainingInputs), recorded in the checkpoint and final/config.json */
+  trainedFrom?: Record<string, unknown>;
   log?: (line: string) => void;
 }
 
@@ -112,10 +114,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const rate = (done - start) / secs;
       log(`[train ${design.name}] step ${done}/${total} loss ${loss.toFixed(4)} ${rate.toFixed(2)} steps/s ETA ${fmtDuration((total - done) / rate)}`);
     }
-    if (done % profile.checkpointEvery === 0 && done < total) await saveCheckpoint(runDir, design.name, vars, adam, done, seed, profile.name);
+    if (done % profile.checkpointEvery === 0 && done < total) await saveCheckpoint(runDir, design.name, vars, adam, done, seed, profile.name, opts.trainedFrom);
   }
   await assertFinite(vars, `[train ${design.name}] step ${total}`, ckDir);
-  await saveEmbeddingModel(runDir, em, profile, seed, total);
+  await saveEmbeddingModel(runDir, em, profile, seed, total, opts.trainedFrom);
   const seconds = (Date.now() - t0) / 1000;
   return { steps: total, finalLoss: lastLoss, seconds, tokensPerSecond: tokens / seconds, resumedFrom, model: em };
 }
@@ -143,14 +145,14 @@ function resumeCheckpoint(runDir: string, em: EmbeddingModel, vars: Record<strin
 }
 
 /** Weights and AdamW moments after `step`, checked finite first; the state file names their sha256. */
-async function saveCheckpoint(runDir: string, design: string, vars: Record<string, tf.Variable>, adam: AdamW, step: number, seed: number, profile: string): Promise<void> {
+async function saveCheckpoint(runDir: string, design: string, vars: Record<string, tf.Variable>, adam: AdamW, step: number, seed: number, profile: string, trainedFrom?: Record<string, unknown>): Promise<void> {
   const ckDir = checkpointDir(runDir, design);
   await assertFinite(vars, `[train ${design}] step ${step}`, ckDir);
   ensureDir(ckDir);
   const state: Record<string, tf.Tensor> = { ...vars };
   for (const k of Object.keys(vars)) { state[`adam.m.${k}`] = adam.m[k]!; state[`adam.v.${k}`] = adam.v[k]!; }
   const sha = await saveTensors(checkpointTensorsFile(runDir, design), state);
-  writeJsonAtomic(checkpointStateFile(runDir, design), { step, seed, sha256: sha, design, profile });
+  writeJsonAtomic(checkpointStateFile(runDir, design), { step, seed, sha256: sha, design, profile, ...(trainedFrom ? { trained_from: trainedFrom } : {}) });
 }
 
 /** A weight that became NaN/Inf must never reach a checkpoint. */
