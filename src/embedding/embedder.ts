@@ -6,6 +6,7 @@ import type { Tokenizer } from '../tokenizer/tokenizer.ts';
 import type { EmbeddingModel } from './embedding-model.ts';
 import { forward } from '../model/decoder.ts';
 import { padBatch, type TokenBatch } from '../model/batch.ts';
+import { preparePrefix, prefixHiddenStates } from './prefix-cache.ts';
 
 const instructionLengths = new WeakMap<Tokenizer, Map<string, number>>();
 
@@ -27,7 +28,9 @@ export function embeddingTokens(tok: Tokenizer, text: string, maxLen: number, in
 /** Forward + pooling + L2 normalisation of one padded batch: [batch, dim]. Call inside tf.tidy.
  *  checkpointLayers: recompute the decoder's layers in the backward pass (src/model/kernels/checkpoint.ts). */
 export function embedBatch(em: EmbeddingModel, batch: TokenBatch, training = false, checkpointLayers = false): tf.Tensor2D {
-  const out = forward(em.model, batch, { attention: em.design.attention, adapter: em.lora, checkpointLayers });
+  const opts = { attention: em.design.attention, adapter: em.lora, checkpointLayers };
+  // from layer F on when the frozen prefix is cached (./prefix-cache.ts; preparePrefix before)
+  const out = { hiddenStates: prefixHiddenStates(em, batch, opts) ?? forward(em.model, batch, opts).hiddenStates };
   const T = batch.seqLen;
   const last = new Int32Array(batch.batch);
   for (let r = 0; r < batch.batch; r++) for (let t = 0; t < T; t++) if (batch.mask[r * T + t]) last[r] = r * T + t;
@@ -61,7 +64,9 @@ export async function encodeTexts(em: EmbeddingModel, texts: readonly string[], 
   const out = new Array<Float32Array>(texts.length);
   for (let s = 0; s < order.length; s += batchSize) {
     const idx = order.slice(s, s + batchSize);
-    const batch = tf.tidy(() => embedBatch(em, padBatch(idx.map((i) => tokens[i]!), 'left', em.tokenizer.padId)));
+    const padded = padBatch(idx.map((i) => tokens[i]!), 'left', em.tokenizer.padId);
+    await preparePrefix(em, padded);
+    const batch = tf.tidy(() => embedBatch(em, padded));
     const values = (await batch.data()) as Float32Array;
     batch.dispose();
     const dim = values.length / idx.length;

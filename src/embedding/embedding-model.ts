@@ -23,6 +23,7 @@ import { readJsonFile } from '../io/json-file.ts';
 import { backendName } from '../backend/index.ts';
 import { DEFAULT_BASE_MODEL, runBaseModel } from './run-model.ts';
 import { finalConfigFile, finalDir } from '../run-folder.ts';
+import { attachPrefixCache, type FrozenPrefix } from './prefix-cache.ts';
 
 export interface EmbeddingModel {
   model: Decoder;
@@ -33,6 +34,8 @@ export interface EmbeddingModel {
   maxLen: number;
   /** full fine-tuning: the decoder's weights as variables (then `model` holds them) */
   decoderVariables?: Record<string, tf.Variable>;
+  /** LoRA on the top layers only: the frozen layers' outputs, cached (./prefix-cache.ts) */
+  prefix?: FrozenPrefix;
 }
 
 /** final/config.json: everything needed to rebuild the trained embedding model. */
@@ -46,6 +49,8 @@ export interface RunConfig {
   maxLen: number;
   finetune: 'lora' | 'full';
   lora: Profile['lora'] | null;
+  /** present when LoRA adapts only the top `loraLayers` layers (profile loraLayers < the model's layers) */
+  loraLayers?: number;
   pooling: { name: string; options: Record<string, unknown> };
   steps: number;
   backend: string | undefined;
@@ -64,7 +69,7 @@ export function initSeeds(seed: number): { head: number; lora: number } {
 /** The trainable parts of a design on a base model: LoRA adapters (or the decoder) and the head. */
 export function createEmbeddingModel(base: LoadedModel, design: Design, profile: Profile, seed: number): EmbeddingModel {
   const pooling = createDesignPooling(design, base.model.config, profile.head, initSeeds(seed).head);
-  const lora = design.trained && profile.finetune === 'lora' ? new Lora(base.model, profile.lora, initSeeds(seed).lora) : undefined;
+  const lora = design.trained && profile.finetune === 'lora' ? new Lora(base.model, profile.lora, initSeeds(seed).lora, profile.loraLayers) : undefined;
   const full = design.trained && profile.finetune === 'full' ? trainableDecoder(base.model) : undefined;
   return { model: full?.model ?? base.model, tokenizer: base.tokenizer, design, pooling, lora, maxLen: profile.maxLen, decoderVariables: full?.variables };
 }
@@ -89,6 +94,7 @@ export async function saveEmbeddingModel(runDir: string, em: EmbeddingModel, pro
     design: em.design, profile: profile.name, seed, model: profile.model, modelFiles: await modelIdentity(profile.model), maxLen: profile.maxLen, finetune: profile.finetune,
     lora: em.lora ? profile.lora : null, pooling: { name: em.pooling.name, options: em.pooling.options }, steps,
     backend: backendName(), ...(profile.checkpointLayers ? { checkpointLayers: true as const } : {}), files,
+    ...(em.lora && em.lora.firstLayer > 0 ? { loraLayers: em.model.config.nLayers - em.lora.firstLayer } : {}),
     ...(trainedFrom ? { trained_from: trainedFrom } : {}),
   };
   writeJsonAtomic(finalConfigFile(runDir, em.design.name), config);
@@ -138,7 +144,7 @@ export async function loadEmbeddingModel(runDir: string | undefined, designName:
   }
   let lora: Lora | undefined;
   if (config.lora) {
-    lora = new Lora(base.model, config.lora, initSeeds(config.seed).lora);
+    lora = new Lora(base.model, config.lora, initSeeds(config.seed).lora, config.loraLayers);
     assignTensors(lora.variables, loadVerifiedTensors(join(dir, 'adapter.safetensors'), fileSha('adapter.safetensors')), join(dir, 'adapter.safetensors'));
   }
   if (config.finetune === 'full') {
@@ -147,5 +153,7 @@ export async function loadEmbeddingModel(runDir: string | undefined, designName:
     assignTensors(full.variables, loadVerifiedTensors(file, fileSha('decoder.safetensors')), file);
     return { ...base, model: full.model, design, pooling, maxLen: config.maxLen, decoderVariables: full.variables };
   }
-  return { ...base, design, pooling, lora, maxLen: config.maxLen };
+  const em: EmbeddingModel = { ...base, design, pooling, lora, maxLen: config.maxLen };
+  await attachPrefixCache(em, config.model); // LoRA on the top layers only: encode from the cached frozen prefix
+  return em;
 }

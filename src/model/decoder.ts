@@ -127,6 +127,17 @@ function trainables(l: LayerWeights, i: number, adapter: ProjectionAdapter | und
 
 /** Run the decoder over a padded batch. Call inside tf.tidy (or dispose the outputs). */
 export function forward(model: Decoder, batch: TokenBatch, opts: ForwardOptions): ForwardOutput {
+  const x = embedTokens(model.weights.embed, batch.ids); // [B·T, dim]
+  const hiddenStates = runLayers(model, batch, x, 0, model.config.nLayers, opts);
+  return { hiddenStates, lastHidden: hiddenStates[hiddenStates.length - 1]! };
+}
+
+/**
+ * Layers from..to−1 on the states `x` [batch·seq, dim] entering layer `from` (0-based): returns
+ * to − from + 1 tensors [batch, seq, dim], `x` first, then each layer's output; when `to` is the last
+ * layer, the last one after the final RMSNorm (as `forward`'s hiddenStates from index `from`).
+ */
+function runLayers(model: Decoder, batch: TokenBatch, x: tf.Tensor2D, from: number, to: number, opts: ForwardOptions): tf.Tensor3D[] {
   const c = model.config;
   const w = model.weights;
   const { batch: B, seqLen: T } = batch;
@@ -136,9 +147,9 @@ export function forward(model: Decoder, batch: TokenBatch, opts: ForwardOptions)
   const ropeK = ropeTables(positions, c.nKvHeads, c.headDim, c.ropeTheta);
   const bias = attentionBias(batch, G, opts.attention);
   const constants = [ropeQ.cos, ropeQ.sin, ropeQ.swap, ropeK.cos, ropeK.sin, ropeK.swap, bias];
-  let x = embedTokens(w.embed, batch.ids); // [B·T, dim]
   const states: tf.Tensor2D[] = [x];
-  w.layers.forEach((l, i) => {
+  w.layers.slice(from, to).forEach((l, j) => {
+    const i = from + j;
     const layer = (input: tf.Tensor2D, [qCos, qSin, qSwap, kCos, kSin, kSwap, mask]: tf.Tensor[]): tf.Tensor2D => {
       const rq = { cos: qCos, sin: qSin, swap: qSwap } as RopeTables, rk = { cos: kCos, sin: kSin, swap: kSwap } as RopeTables;
       const h = tf.add(input, attention(c, l, i, rmsNorm(input, l.attnNorm, c.normEps), batch, rq, rk, mask as tf.Tensor4D, opts)) as tf.Tensor2D;
@@ -150,9 +161,33 @@ export function forward(model: Decoder, batch: TokenBatch, opts: ForwardOptions)
     x = opts.checkpointLayers ? checkpointed(layer, input, constants, trainables(l, i, opts.adapter), opts.adapter) : tf.tidy(() => layer(input, constants));
     states.push(x);
   });
-  states[states.length - 1] = rmsNorm(x, w.finalNorm, c.normEps);
-  const hiddenStates = states.map((s) => s.reshape([B, T, c.dim]) as tf.Tensor3D);
-  return { hiddenStates, lastHidden: hiddenStates[hiddenStates.length - 1]! };
+  if (to === c.nLayers) states[states.length - 1] = rmsNorm(x, w.finalNorm, c.normEps);
+  return states.map((s) => s.reshape([B, T, c.dim]) as tf.Tensor3D);
+}
+
+/**
+ * The frozen prefix: embeddings and layers 0..frozen−1 without any adapter, as `forward`'s
+ * hiddenStates[0..frozen] (frozen + 1 tensors [batch, seq, dim]; none after the final norm unless
+ * frozen is every layer). Call inside tf.tidy.
+ */
+export function forwardPrefix(model: Decoder, batch: TokenBatch, frozen: number, attention: AttentionMode): tf.Tensor3D[] {
+  if (!(Number.isInteger(frozen) && frozen >= 0 && frozen <= model.config.nLayers)) throw new RangeError(`forwardPrefix: ${frozen} frozen layers of ${model.config.nLayers}`);
+  return runLayers(model, batch, embedTokens(model.weights.embed, batch.ids), 0, frozen, { attention });
+}
+
+/**
+ * The decoder from layer `from` (0-based) on, given the states entering it, `entering` [batch·seq,
+ * dim] (from forwardPrefix or the prefix cache, src/embedding/prefix-cache.ts): `forward`'s
+ * hiddenStates[from..nLayers], the first being `entering`, the last after the final norm. With
+ * from = 0 and the embeddings it is `forward`. Call inside tf.tidy.
+ */
+export function forwardFrom(model: Decoder, batch: TokenBatch, entering: tf.Tensor2D, from: number, opts: ForwardOptions): tf.Tensor3D[] {
+  const L = model.config.nLayers;
+  if (!(Number.isInteger(from) && from >= 0 && from < L)) throw new RangeError(`forwardFrom: layer ${from} of ${L}`);
+  if (entering.shape[0] !== batch.batch * batch.seqLen || entering.shape[1] !== model.config.dim) {
+    throw new RangeError(`forwardFrom: entering states [${entering.shape}] for a batch of ${batch.batch} × ${batch.seqLen} at width ${model.config.dim}`);
+  }
+  return runLayers(model, batch, entering, from, L, opts);
 }
 
 /** Next-token logits [batch·seq, vocab] from the final hidden state. */

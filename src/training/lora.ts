@@ -25,7 +25,18 @@ export class Lora implements ProjectionAdapter {
   private dropoutSeed = 0;
   private dropoutCalls = 0;
 
-  constructor(model: Decoder, readonly options: LoraOptions, seed: number) {
+  /** the first adapted layer (0-based): 0 unless only the top layers are adapted */
+  readonly firstLayer: number;
+
+  /**
+   * `layers`: adapt only the top `layers` decoder layers (undefined: every layer). The initial A of an
+   * adapted layer is the one all-layer LoRA draws from the same seed (the lower layers' draws are
+   * skipped, not left out), so top-k and all-layer runs start alike where both have adapters.
+   */
+  constructor(model: Decoder, readonly options: LoraOptions, seed: number, layers?: number) {
+    const L = model.weights.layers.length;
+    if (layers !== undefined && !(Number.isInteger(layers) && layers >= 1 && layers <= L)) throw new Error(`LoRA layers must be an integer in 1..${L} (the model's layer count), got ${layers}`);
+    this.firstLayer = L - (layers ?? L);
     const { rank } = options;
     if (!Number.isInteger(rank) || rank <= 0) throw new Error(`LoRA rank must be a positive integer, got ${rank}`);
     if (!(options.dropout >= 0 && options.dropout < 1)) throw new Error(`LoRA dropout must be in [0, 1), got ${options.dropout}`);
@@ -35,6 +46,7 @@ export class Lora implements ProjectionAdapter {
     model.weights.layers.forEach((layer, i) => {
       for (const p of options.targets) {
         const [inDim, outDim] = layer[p].shape;
+        if (i < this.firstLayer) { for (let n = inDim * rank; n > 0; n--) rand(); continue; }
         const bound = 1 / Math.sqrt(inDim);
         const a = Float32Array.from({ length: inDim * rank }, () => (rand() * 2 - 1) * bound);
         this.variables[`layers.${i}.${p}.lora_A`] = tf.variable(tf.tensor2d(a, [inDim, rank]), true, `lora_A_${i}_${p}#${uid++}`);
@@ -44,6 +56,7 @@ export class Lora implements ProjectionAdapter {
   }
 
   layerVariables(layer: number): tf.Variable[] {
+    if (layer < this.firstLayer) return [];
     return this.options.targets.flatMap((p) => [this.variables[`layers.${layer}.${p}.lora_A`]!, this.variables[`layers.${layer}.${p}.lora_B`]!]);
   }
 

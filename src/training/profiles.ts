@@ -27,6 +27,10 @@ export interface Profile {
   /** 'lora' (base frozen) or 'full' fine-tuning */
   finetune: 'lora' | 'full';
   lora: LoraOptions;
+  /** LoRA on the top `loraLayers` decoder layers only (undefined, or the model's layer count: every
+   *  layer). Below them the layers are frozen, and what they produce is computed once per text and
+   *  reused by every design, seed and evaluation (src/embedding/prefix-cache.ts) */
+  loraLayers?: number;
   /** pooling-head options (empty = sizes scaled to the base model, see src/pooling/head-sizes.ts) */
   head: Record<string, unknown>;
   /** at most this many training triples per source (undefined = all) */
@@ -65,12 +69,14 @@ export const PROFILES: Record<string, Profile> = {
     name: 'smoke', model: 'stories260K', steps: 4, batchSize: 4, gradAccum: 1, maxLen: 24,
     lr: 2e-3, warmupSteps: 1, weightDecay: 0.01, clipNorm: 1, scale: 20, finetune: 'lora',
     lora: { rank: 4, alpha: 8, dropout: 0.1, targets: ALL }, head: { latents: 4, heads: 2, headDim: 8, ffMult: 2 },
+    loraLayers: undefined,
     triplesPerSource: 40, trainingSources: DISJOINT_SOURCES, instructions: NO_INSTRUCTIONS, checkpointEvery: 2, evalLimit: 40, encodeBatchSize: 32, trainJobs: 2, checkpointLayers: false,
   },
   quick: {
     name: 'quick', model: 'stories260K', steps: 150, batchSize: 32, gradAccum: 1, maxLen: 48,
     lr: 1e-3, warmupSteps: 15, weightDecay: 0.01, clipNorm: 1, scale: 20, finetune: 'lora',
     lora: { rank: 8, alpha: 16, dropout: 0.1, targets: ALL }, head: {},
+    loraLayers: undefined,
     triplesPerSource: 3000, trainingSources: DISJOINT_SOURCES, instructions: NO_INSTRUCTIONS, checkpointEvery: 25, evalLimit: 1000, encodeBatchSize: 64, trainJobs: 2, checkpointLayers: false,
   },
   smollm2: {
@@ -85,6 +91,7 @@ export const PROFILES: Record<string, Profile> = {
     name: 'smollm2', model: 'smollm2-135m', steps: 70, batchSize: 8, gradAccum: 1, maxLen: 64,
     lr: 1e-3, warmupSteps: 7, weightDecay: 0.01, clipNorm: 1, scale: 20, finetune: 'lora',
     lora: { rank: 8, alpha: 16, dropout: 0.1, targets: ALL }, head: {},
+    loraLayers: undefined,
     triplesPerSource: 3000, trainingSources: DISJOINT_SOURCES, instructions: NO_INSTRUCTIONS, checkpointEvery: 10, evalLimit: 40, encodeBatchSize: 32, trainJobs: 1, checkpointLayers: false,
   },
   paper: {
@@ -114,6 +121,7 @@ export const PROFILES: Record<string, Profile> = {
     name: 'paper', model: '', steps: 1000, batchSize: 8, gradAccum: 256, maxLen: 1024,
     lr: 1e-5, warmupSteps: 100, weightDecay: 0.01, clipNorm: 1, scale: 20, finetune: 'lora',
     lora: { rank: 16, alpha: 32, dropout: 0.1, targets: ALL }, head: {},
+    loraLayers: undefined,
     triplesPerSource: undefined, trainingSources: DISJOINT_SOURCES, instructions: AUTHORS_INSTRUCTIONS, checkpointEvery: 100, evalLimit: undefined, encodeBatchSize: 64, trainJobs: 1, checkpointLayers: false,
   },
 };

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { AdamW } from './adamw.ts';
 import { hardNegativeInfoNCE } from './loss.ts';
 import { embedBatch } from '../embedding/embedder.ts';
+import { preparePrefix } from '../embedding/prefix-cache.ts';
 import type { EmbeddingModel } from '../embedding/embedding-model.ts';
 import { padBatch, type TokenBatch } from '../model/batch.ts';
 
@@ -30,6 +31,7 @@ export interface MicroBatch {
 export async function microBatchGradients(
   em: EmbeddingModel, vars: Record<string, tf.Variable>, mb: MicroBatch, scale: number, checkpointLayers = false,
 ): Promise<{ loss: number; grads: Record<string, tf.Tensor> }> {
+  await preparePrefix(em, mb.batch); // the frozen prefix of each text, outside the tape (loraLayers < L)
   em.lora?.beginStep(mb.dropoutSeed);
   if (em.lora) em.lora.training = true;
   const { value, grads } = tf.variableGrads(() => {

@@ -17,6 +17,7 @@ import type { Triple } from './triples.ts';
 import { embeddingTokens } from '../embedding/embedder.ts';
 import { createEmbeddingModel, saveEmbeddingModel, trainableVariables, type EmbeddingModel } from '../embedding/embedding-model.ts';
 import { mulberry32, shuffled } from '../util/random.ts';
+import { attachPrefixCache } from '../embedding/prefix-cache.ts';
 import { checkpointDir, checkpointStateFile, checkpointTensorsFile, designDir, lossFile } from '../run-folder.ts';
 
 export interface TrainOptions {
@@ -74,6 +75,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const total = opts.steps ?? profile.steps;
   ensureDir(designDir(runDir, design.name));
   const em = createEmbeddingModel(base, design, profile, seed);
+  await attachPrefixCache(em, profile.model, log); // loraLayers < L: the frozen layers' outputs, cached
   const vars = trainableVariables(em);
   const adam = new AdamW(vars, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: profile.weightDecay });
   const lossLog = lossFile(runDir, design.name);
