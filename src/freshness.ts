@@ -11,10 +11,11 @@
 //                    a segment is never stale, only unused
 // No TensorFlow.js here.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import type { Design } from './designs.ts';
 import { jsonDifferences, EXECUTION_FIELDS, type RunSpec } from './run-spec.ts';
-import { checkpointHash, checkpointStateFile, finalConfigFile, resultsFile } from './run-folder.ts';
+import { checkpointHash, checkpointStateFile, finalConfigFile, resultsDir, resultsFile, seedDirs, statsFile } from './run-folder.ts';
 
 export interface Verdict {
   state: 'fresh' | 'missing' | 'partial' | 'stale';
@@ -70,7 +71,8 @@ export function evaluationInputs(spec: RunSpec): { limit: number | null; instruc
  *  encoder), else at least the checkpoint it was computed from. */
 export interface ExpectedResults {
   limit: number | null;
-  instruction_policy: unknown;
+  /** compared when given */
+  instruction_policy?: unknown;
   identity_sha256?: string;
   /** sha256 of <design>/final/config.json (undefined: a zero-shot row) */
   checkpoint?: string;
@@ -87,7 +89,7 @@ export function resultsDifferences(prev: Record<string, unknown>, expected: Expe
     reasons.push(`computed from other weights (checkpoint ${String(enc.checkpoint ?? 'none').slice(0, 12)}… vs ${expected.checkpoint.slice(0, 12)}… now; retrained since?)`);
   }
   if ((prev.limit ?? null) !== expected.limit) reasons.push(`limit ${prev.limit ?? 'all'} (this run: ${expected.limit ?? 'all'})`);
-  if (JSON.stringify(prev.instruction_policy) !== JSON.stringify(expected.instruction_policy)) {
+  if (expected.instruction_policy !== undefined && JSON.stringify(prev.instruction_policy) !== JSON.stringify(expected.instruction_policy)) {
     reasons.push(`instruction policy ${JSON.stringify(prev.instruction_policy)} (this run: ${JSON.stringify(expected.instruction_policy)})`);
   }
   return reasons;
@@ -111,16 +113,18 @@ export function resultsVerdict(dir: string, design: string, spec: RunSpec, tasks
 
 const sha256File = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 
-/** The inputs compare records in stats.json: the sha256 of every results file it read. */
-export function compareInputs(files: readonly string[]): Record<string, string> {
-  return Object.fromEntries([...files].sort().map((f) => [f, sha256File(f)]));
+/** The inputs compare records in stats.json: the sha256 of every results file it read, by its path in the run folder. */
+export function compareInputs(runDir: string, files: readonly string[]): Record<string, string> {
+  return Object.fromEntries([...files].map((f) => [relative(runDir, f), sha256File(f)] as const).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-/** stats.json against the results files now in the run: stale when any was rewritten, added or removed. */
-export function compareVerdict(statsFile: string, files: readonly string[]): Verdict {
-  if (!existsSync(statsFile)) return { state: 'missing', reasons: [] };
-  const s = readJson(statsFile);
-  if (!s) return { state: 'stale', reasons: [`${statsFile} is unreadable`] };
-  const reasons = madeFrom(s.inputs, compareInputs(files), statsFile).map((r) => r.replace(/ → "?[0-9a-f]{64}"?$/, ' → changed'));
+/** A run's stats.json against the results files now in it: stale when any was rewritten, added or removed. */
+export function compareVerdict(runDir: string): Verdict {
+  const stats = statsFile(runDir);
+  if (!existsSync(stats)) return { state: 'missing', reasons: [] };
+  const s = readJson(stats);
+  if (!s) return { state: 'stale', reasons: [`${stats} is unreadable`] };
+  const files = seedDirs(runDir).flatMap((d) => (existsSync(resultsDir(d)) ? readdirSync(resultsDir(d)).filter((f) => f.endsWith('.json')).map((f) => join(resultsDir(d), f)) : []));
+  const reasons = madeFrom(s.inputs, compareInputs(runDir, files), stats).map((r) => r.replace(/"[0-9a-f]{64}"/g, 'sha256'));
   return reasons.length ? { state: 'stale', reasons } : fresh;
 }

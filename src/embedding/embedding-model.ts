@@ -22,6 +22,7 @@ import { ensureDir, writeJsonAtomic } from '../io/atomic.ts';
 import { readJsonFile } from '../io/json-file.ts';
 import { backendName } from '../backend/index.ts';
 import { DEFAULT_BASE_MODEL, runBaseModel } from './run-model.ts';
+import { readRunSpec } from '../run-spec.ts';
 import { finalConfigFile, finalDir } from '../run-folder.ts';
 import { attachPrefixCache, type FrozenPrefix } from './prefix-cache.ts';
 
@@ -117,9 +118,11 @@ export async function loadEmbeddingModel(runDir: string | undefined, designName:
   // built in, or recorded in the run folder (a design registered from a notebook cell)
   let design = designByName(designName, runDir);
   if (!design.trained) {
-    const model = opts.model ?? (runDir ? runBaseModel(runDir)?.model : undefined) ?? DEFAULT_BASE_MODEL;
+    // the run's base model and length (its run.json; a run from before run.json: its trained designs' model)
+    const spec = runDir ? readRunSpec(runDir) : undefined;
+    const model = opts.model ?? spec?.profile.model ?? (runDir ? runBaseModel(runDir)?.model : undefined) ?? DEFAULT_BASE_MODEL;
     const base = opts.base ?? (await loadModel(requireModelSpec(model)));
-    return { ...base, design, pooling: createPooling(design.pooling, base.model.config), maxLen: opts.maxLen ?? 128 };
+    return { ...base, design, pooling: createPooling(design.pooling, base.model.config), maxLen: opts.maxLen ?? spec?.profile.maxLen ?? 128 };
   }
   if (!runDir) throw new Error(`design '${designName}' is trained: give the run folder (--run DIR)`);
   const dir = finalDir(runDir, designName);

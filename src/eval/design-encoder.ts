@@ -8,6 +8,7 @@ import { designByName } from '../designs.ts';
 import { encodeTexts } from '../embedding/embedder.ts';
 import { loadEmbeddingModel, type EmbeddingModel } from '../embedding/embedding-model.ts';
 import { DEFAULT_BASE_MODEL, runBaseModel } from '../embedding/run-model.ts';
+import { readRunSpec } from '../run-spec.ts';
 import { modelIdentity } from '../model/load.ts';
 import { sha256 } from '../training/checkpoint.ts';
 import type { OpenEncoderOptions, SentenceEncoder } from './sentence-encoder.ts';
@@ -34,8 +35,9 @@ export async function openDesignEncoder(name: string, opts: OpenEncoderOptions =
     identity = { kind: 'decoder', design: name, model: config.model, model_files: await modelIdentity(config.model), checkpoint: sha256(configBytes), files: config.files, max_len: config.maxLen, backend };
   } else {
     // the run's base model (recorded by its trained designs), unless one is given
-    const model = opts.model ?? (opts.runDir ? runBaseModel(opts.runDir)?.model : undefined) ?? DEFAULT_BASE_MODEL;
-    identity = { kind: 'decoder', design: name, model, model_files: await modelIdentity(model), checkpoint: null, max_len: opts.maxLen ?? 128, backend };
+    const spec = opts.runDir ? readRunSpec(opts.runDir) : undefined;
+    const model = opts.model ?? spec?.profile.model ?? (opts.runDir ? runBaseModel(opts.runDir)?.model : undefined) ?? DEFAULT_BASE_MODEL;
+    identity = { kind: 'decoder', design: name, model, model_files: await modelIdentity(model), checkpoint: null, max_len: opts.maxLen ?? spec?.profile.maxLen ?? 128, backend };
   }
   const em: EmbeddingModel = await loadEmbeddingModel(opts.runDir, name, { model: opts.model, maxLen: opts.maxLen });
   if (em.maxLen !== identity.max_len) throw new Error(`internal: encoder max length ${em.maxLen} differs from its cache identity ${String(identity.max_len)}`);

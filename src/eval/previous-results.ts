@@ -1,18 +1,17 @@
-// What an `eval` may keep of an existing DIR/results/<design>.json. The runner keeps a previous file
-// only when it was written for the same encoder identity (model, checkpoint hash, max length …), item
-// limit and instruction setting, and rewrites it otherwise. Before it runs, whatever cannot be kept is
+// What an `eval` may keep of an existing DIR/results/<design>.json: the file when the freshness verdict
+// (src/freshness.ts: encoder identity — model, checkpoint hash, max length … —, item limit,
+// instruction policy) says it was made for what this evaluation writes. Before it runs, whatever cannot be kept is
 // moved aside here, never deleted, with the precise reason: a corrupt (e.g. truncated) file, another
 // encoder / checkpoint / limit / instruction setting, or tasks this checkout does not register.
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { jsonFailure } from '../io/json-file.ts';
+import { resultsDifferences, type ExpectedResults as FreshnessExpected } from '../freshness.ts';
 
-export interface ExpectedResults {
+/** What this evaluation writes: the encoder identity's hash, limit and instruction policy (src/freshness.ts), and whether the encoder takes instructions. */
+export interface ExpectedResults extends FreshnessExpected {
   identity_sha256: string;
-  limit: number | null;
   instructions: boolean;
-  /** compared when given (the run's instruction policy) */
-  instruction_policy?: unknown;
 }
 
 const stamp = () => new Date().toISOString().replace(/[:.]/g, '-');
@@ -43,17 +42,8 @@ export function settlePreviousResults(file: string, expected: ExpectedResults, r
     say(`${file} is ${why} (${(e as Error).message}): moved to ${moveAside(file, 'invalid')}; its tasks are evaluated again`);
     return said;
   }
-  const differences: string[] = [];
-  if (prev.identity_sha256 !== expected.identity_sha256) {
-    const enc = (prev.encoder ?? {}) as Record<string, unknown>;
-    differences.push(`another encoder identity (checkpoint ${String(enc.checkpoint ?? 'none').slice(0, 12)}…, model ${String(enc.model ?? '?')}, max length ${String(enc.max_len ?? '?')})`);
-  }
-  if (prev.limit !== expected.limit) differences.push(`limit ${prev.limit ?? 'all'} (this run: ${expected.limit ?? 'all'})`);
+  const differences = resultsDifferences(prev, expected);
   if (prev.instructions !== expected.instructions) differences.push(`instructions ${prev.instructions ? 'on' : 'off'} (this run: ${expected.instructions ? 'on' : 'off'})`);
-  if (expected.instruction_policy !== undefined && prev.instruction_policy !== undefined
-    && JSON.stringify(prev.instruction_policy) !== JSON.stringify(expected.instruction_policy)) {
-    differences.push(`instruction policy ${JSON.stringify(prev.instruction_policy)} (this run: ${JSON.stringify(expected.instruction_policy)})`);
-  }
   if (differences.length) {
     const n = Object.keys(prev.tasks as object).length;
     say(`${file} holds ${n} task(s) computed with ${differences.join(', ')}: moved to ${moveAside(file, 'stale')} (kept there); this run writes a new file`);

@@ -11,6 +11,8 @@ import { DEFAULT_INSTRUCTION_POLICY, type InstructionPolicy } from './instructio
 import { identityHash, openEncoder, type OpenEncoderOptions, type SentenceEncoder } from './sentence-encoder.ts';
 import { allTasks, builtinTasks, TASK_CATEGORIES, type Task } from './tasks/index.ts';
 import { resultsDir, resultsFile, runEmbeddingCacheDir } from '../run-folder.ts';
+import { resultsDifferences } from '../freshness.ts';
+import { readRunSpec, recordUserTasks } from '../run-spec.ts';
 import type { CacheStats, DesignResultsJson, TaskResultJson } from './results-file.ts';
 
 /** Texts encoded per call (and per cache segment): bounds the work lost to an interruption. */
@@ -136,6 +138,8 @@ export async function evaluateDesign(opts: EvaluateDesignOptions): Promise<Desig
     } catch (e) {
       throw new Error(`${opts.design}, task ${task.name}: ${(e as Error).message}`, { cause: e });
     }
+    // a user task's data must be what this run evaluated it on before (run.json records it)
+    if (run.sha256 && !builtinTasks.includes(task) && readRunSpec(opts.runDir)) recordUserTasks(opts.runDir, { [task.name]: run.sha256 });
     const seconds = (performance.now() - ts) / 1000;
     const entry: TaskResultJson = {
       category: task.category, main_score: run.result.main_score, scores: run.result.scores, per_sample: run.result.per_sample,
@@ -171,14 +175,14 @@ function ordered(tasks: Record<string, TaskResultJson>): Record<string, TaskResu
   return Object.fromEntries(names.map((n) => [n, tasks[n]!]));
 }
 
-/** The previous results of the same encoder, limit and instruction setting (kept), 'replaced'
- *  when they differ, or undefined when there are none. */
+/** The previous results file when it was made for what this evaluation writes (src/freshness.ts),
+ *  'replaced' when not, or undefined when there is none. */
 function readPrevious(file: string, idHash: string, limit: number | null, instructions: boolean, policy: InstructionPolicy): DesignResultsJson | 'replaced' | undefined {
   if (!existsSync(file)) return undefined;
   try {
     const prev = JSON.parse(readFileSync(file, 'utf8')) as DesignResultsJson;
-    if (prev.identity_sha256 === idHash && prev.limit === limit && prev.instructions === instructions
-      && JSON.stringify(prev.instruction_policy) === JSON.stringify(policy) && prev.tasks && typeof prev.tasks === 'object') return prev;
+    if (resultsDifferences(prev as unknown as Record<string, unknown>, { identity_sha256: idHash, limit, instruction_policy: policy }).length === 0
+      && prev.instructions === instructions && prev.tasks && typeof prev.tasks === 'object') return prev;
   } catch { /* unreadable: replaced below */ }
   return 'replaced';
 }

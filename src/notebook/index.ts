@@ -6,4 +6,5 @@ export { displayHtml, displayMarkdown, kernelDisplay } from './display.ts';
 export { environmentInfo, installedVersion, type EnvironmentInfo } from './environment.ts';
 export { configure, checkKernel, underTslab, configurationLine, type Configured } from './configure.ts';
 export { registerDesign, type DesignSpec } from '../pooling/index.ts';
-export { runCli, trainState, ensureTrained, evalState, ensureEvaluated, runCompare, studyDesigns, type TrainState, type EvalState, type StageOptions, type StageRow, type ProfileLike } from './stages.ts';
+export { runCli, stageSpec, trainState, trainVerdict, ensureTrained, evalState, ensureEvaluated, ensureCompared, runCompare, studyDesigns, type TrainState, type EvalState, type StageOptions, type StageRow } from './stages.ts';
+export { categoryComparison, commonTaskSet, describeTaskSet, type CategoryComparison, type TaskSet } from '../report/task-set.ts';

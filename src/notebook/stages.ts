@@ -11,9 +11,10 @@ import { projectRoot } from './context.ts';
 import { designByName, TRAINED_DESIGNS, type Design } from '../designs.ts';
 import { designOrder } from '../report/analysis.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
-import { checkpointDir, checkpointHash, checkpointStateFile, designDefinitionFile, finalConfigFile, finalDir, lossFile, resultsFile, SEED_DIR_NAME, seedDir } from '../run-folder.ts';
-
-export interface ProfileLike { name: string; steps: number; evalLimit?: number; trainJobs?: number }
+import { checkpointDir, designDefinitionFile, finalConfigFile, finalDir, lossFile, resultsFile, SEED_DIR_NAME, seedDir, statsFile } from '../run-folder.ts';
+import { resolveRunSpec, RunSpecMismatch, runSpecLocation, settleRunSpec, type RunSpec } from '../run-spec.ts';
+import { compareVerdict, resultsVerdict, trainedVerdict, type Verdict } from '../freshness.ts';
+import type { Profile } from '../training/profiles.ts';
 
 /** Run `npm run cli -- <argv>` in a child process; every output line goes to `log` as it arrives. */
 export function runCli(argv: string[], log: (line: string) => void = (l) => console.log(l)): Promise<void> {
@@ -41,41 +42,44 @@ export function runCli(argv: string[], log: (line: string) => void = (l) => cons
   });
 }
 
-export type TrainState = 'trained' | 'missing' | 'partial' | 'other-profile' | 'other-design';
+/** A design's state in a seed folder (src/freshness.ts): 'trained' = final/ made from this run's
+ *  specification; 'stale' = made from other inputs (another profile setting, model or design definition). */
+export type TrainState = 'trained' | 'missing' | 'partial' | 'stale';
 
-/** The design as this process knows it (built in or registered here), or null. */
-function knownDesign(name: string): Design | null {
-  try { return designByName(name); } catch { return null; }
+/** The design as this process knows it (built in or registered here), else as the run folder records it, or null. */
+function knownDesign(name: string, dir?: string): Design | null {
+  try { return designByName(name, dir); } catch { return null; }
 }
-
-/** What decides a design's vectors besides its weights: pooling (and its source), attention. */
-const designKey = (d: Partial<Design> | undefined) => JSON.stringify([d?.pooling, d?.attention, d?.userPooling?.create ?? null]);
 
 /**
- * Whether `<seedDir>/<design>/final/` holds this profile's finished training of the design as it is
- * defined now ('other-design': a notebook redefined the design's pooling since).
+ * The run's specification for a notebook's settings: `o.profile` (the notebook's copy, with PA_MODEL
+ * and any cell's edits) resolved and settled into `<runDir>/run.json`, which every child process then
+ * reads. A run folder started with other settings is refused with the differing fields, unless
+ * `o.onChange` is 'retrain': then run.json is replaced and what was made from the old one is redone.
  */
-export function trainState(dir: string, design: string, profile: ProfileLike): TrainState {
-  const config = finalConfigFile(dir, design);
-  const now = knownDesign(design);
-  if (existsSync(config)) {
-    const c = JSON.parse(readFileSync(config, 'utf8')) as { profile?: string; steps?: number; design?: Design };
-    if (now && c.design && designKey(c.design) !== designKey(now)) return 'other-design';
-    return c.profile === profile.name && c.steps === profile.steps ? 'trained' : 'other-profile';
+export async function stageSpec(o: StageOptions): Promise<RunSpec> {
+  const spec = await resolveRunSpec(o.profile);
+  try {
+    return settleRunSpec(o.runDir, spec, { replace: o.onChange === 'retrain' });
+  } catch (e) {
+    if (e instanceof RunSpecMismatch) {
+      throw new Error(`${e.message}\nIn a notebook: pass { onChange: 'retrain' } to the stage (e.g. nb.ensureTrained(designs, { ...options, onChange: 'retrain' })) to train and evaluate again what the change affects, or set PA_RUN_DIR to a new folder.`);
+    }
+    throw e;
   }
-  return existsSync(checkpointStateFile(dir, design)) ? 'partial' : 'missing';
 }
 
-/** A checkpoint may be resumed only when it was written by the same profile, for the design as defined now. */
-function resumable(dir: string, design: string, profile: ProfileLike): boolean {
-  const state = checkpointStateFile(dir, design);
-  if (!existsSync(state)) return true;
-  if (trainState(dir, design, profile) === 'other-design') return false;
-  const def = designDefinitionFile(dir, design);
-  const now = knownDesign(design);
-  // the definition the checkpoint was trained from (user designs): a redefined pooling starts afresh
-  if (now?.userPooling && existsSync(def) && designKey(JSON.parse(readFileSync(def, 'utf8')) as Design) !== designKey(now)) return false;
-  return (JSON.parse(readFileSync(state, 'utf8')) as { profile?: string }).profile === profile.name;
+/** `trainState` with the reasons: what the verdict of src/freshness.ts says of `<dir>/<design>`. */
+export function trainVerdict(dir: string, design: string, spec: RunSpec): Verdict {
+  const d = knownDesign(design, dir);
+  if (!d) throw new Error(`unknown design '${design}': register it (nb.registerDesign) or train it in ${dir}`);
+  return trainedVerdict(dir, d, spec);
+}
+
+/** Whether `<seedDir>/<design>/final/` holds the training of the design this run's specification makes. */
+export function trainState(dir: string, design: string, spec: RunSpec): TrainState {
+  const v = trainVerdict(dir, design, spec);
+  return v.state === 'fresh' ? 'trained' : v.state;
 }
 
 /**
@@ -105,31 +109,36 @@ export function studyDesigns(runDir: string): string[] {
 
 export interface StageOptions {
   runDir: string;
-  profile: ProfileLike;
+  /** the notebook's profile (nb.configure's, with any cell's edits): it becomes the run's run.json */
+  profile: Profile;
   seeds?: number[];
   /** designs side by side (default 2: wasm uses one core per process) */
   jobs?: number;
+  /** a run folder started with other settings: 'refuse' (default) names the differing fields;
+   *  'retrain' replaces run.json and trains and evaluates again what the change affects */
+  onChange?: 'refuse' | 'retrain';
   log?: (line: string) => void;
 }
 
 export interface StageRow { seed: number; design: string; before: string; action: string }
 
-/** Train the designs that have no finished checkpoint of this profile; the others are skipped. */
+/** Train the designs that have no finished checkpoint made from the run's specification; the others are skipped. */
 export async function ensureTrained(designs: readonly string[], o: StageOptions): Promise<StageRow[]> {
   const rows: StageRow[] = [];
   const log = o.log ?? ((l: string) => console.log(l));
+  const spec = await stageSpec(o);
   for (const seed of o.seeds ?? [1]) {
     const dir = seedDir(o.runDir, seed);
-    const states = designs.map((d) => ({ design: d, state: trainState(dir, d, o.profile) }));
-    const todo = states.filter((s) => s.state !== 'trained');
-    // partial checkpoints of this profile resume; a run of another profile is replaced
-    const resume = todo.filter((s) => resumable(dir, s.design, o.profile)).map((s) => s.design);
+    const states = designs.map((d) => ({ design: d, verdict: trainVerdict(dir, d, spec) }));
+    const todo = states.filter((s) => s.verdict.state !== 'fresh');
+    // a checkpoint made from this specification resumes; anything made from other inputs is replaced
+    const resume = todo.filter((s) => s.verdict.state === 'partial' && s.verdict.reasons.length === 0).map((s) => s.design);
     const fresh = todo.filter((s) => !resume.includes(s.design)).map((s) => s.design);
-    const action = (s: { design: string; state: TrainState }) =>
-      s.state === 'trained' ? 'skipped' : s.state === 'missing' ? 'trained' : resume.includes(s.design) ? 'resumed from its checkpoint'
-        : `trained again (the old run had ${s.state === 'other-design' ? 'another definition of the design' : 'another profile'})`;
-    for (const s of states) rows.push({ seed, design: s.design, before: s.state, action: action(s) });
-    if (todo.length === 0) { log(`seed ${seed}: ${designs.join(', ')} already trained with profile ${o.profile.name}`); continue; }
+    const action = (s: { design: string; verdict: Verdict }) =>
+      s.verdict.state === 'fresh' ? 'skipped' : s.verdict.state === 'missing' ? 'trained' : resume.includes(s.design) ? 'resumed from its checkpoint'
+        : `trained again (made from other inputs: ${s.verdict.reasons.join('; ')})`;
+    for (const s of states) rows.push({ seed, design: s.design, before: s.verdict.state === 'fresh' ? 'trained' : s.verdict.state, action: action(s) });
+    if (todo.length === 0) { log(`seed ${seed}: ${designs.join(', ')} already trained with this run's settings (${runSpecLocation(o.runDir)})`); continue; }
     for (const d of fresh) clearDesign(dir, d);
     // a user design reaches the train command (a child process) through its definition file
     for (const s of todo) {
@@ -139,28 +148,22 @@ export async function ensureTrained(designs: readonly string[], o: StageOptions)
       mkdirSync(dirname(file), { recursive: true });
       writeFileAtomic(file, JSON.stringify(d, null, 1) + '\n');
     }
-    const base = ['train', '--profile', o.profile.name, '--seed', String(seed), '--out', dir, '--jobs', String(o.jobs ?? o.profile.trainJobs ?? 2)];
+    // the children read every setting from run.json
+    const base = ['train', '--seed', String(seed), '--out', dir, '--jobs', String(o.jobs ?? spec.profile.trainJobs ?? 2)];
     if (resume.length) await runCli([...base, '--design', resume.join(','), '--resume'], log);
     if (fresh.length) await runCli([...base, '--design', fresh.join(',')], log);
   }
   return rows;
 }
 
-export type EvalState = 'complete' | 'missing' | 'incomplete' | 'other-limit' | 'stale';
+/** A results file's state (src/freshness.ts): 'complete' = every task, made from this run's
+ *  specification and the design's current weights; 'incomplete' = some tasks missing; 'stale'. */
+export type EvalState = 'complete' | 'missing' | 'incomplete' | 'stale';
 
-/**
- * Whether `<seedDir>/results/<design>.json` holds every task in `tasks`, at the profile's limit, for
- * the current checkpoint (its sha256 is in the encoder identity; a retrained design is stale).
- */
-export function evalState(dir: string, design: string, profile: ProfileLike, tasks: readonly string[]): EvalState {
-  const file = resultsFile(dir, design);
-  if (!existsSync(file)) return 'missing';
-  let r: { limit?: number | null; tasks?: Record<string, unknown>; encoder?: { checkpoint?: string | null } };
-  try { r = JSON.parse(readFileSync(file, 'utf8')); } catch { return 'incomplete'; }
-  if ((r.limit ?? null) !== (profile.evalLimit ?? null)) return 'other-limit';
-  const sha = checkpointHash(dir, design);
-  if (sha !== undefined && r.encoder?.checkpoint != null && sha !== r.encoder.checkpoint) return 'stale';
-  return tasks.every((t) => r.tasks && t in r.tasks) ? 'complete' : 'incomplete';
+/** Whether `<seedDir>/results/<design>.json` holds every task in `tasks` for the run's specification and the current checkpoint. */
+export function evalState(dir: string, design: string, spec: RunSpec, tasks: readonly string[]): EvalState {
+  const v = resultsVerdict(dir, design, spec, tasks);
+  return v.state === 'fresh' ? 'complete' : v.state === 'partial' ? 'incomplete' : v.state;
 }
 
 /**
@@ -171,17 +174,27 @@ export function evalState(dir: string, design: string, profile: ProfileLike, tas
 export async function ensureEvaluated(designs: readonly string[], references: readonly string[], taskNames: readonly string[], o: StageOptions & { tasks?: string }): Promise<StageRow[]> {
   const rows: StageRow[] = [];
   const log = o.log ?? ((l: string) => console.log(l));
+  const spec = await stageSpec(o);
   const seeds = o.seeds ?? [1];
   for (const [i, seed] of seeds.entries()) {
     const dir = seedDir(o.runDir, seed);
     const wanted = i === 0 ? [...designs, ...references] : [...designs];
-    const states = wanted.map((d) => ({ design: d, state: evalState(dir, d, o.profile, taskNames) }));
+    const states = wanted.map((d) => ({ design: d, state: evalState(dir, d, spec, taskNames) }));
     const todo = states.filter((s) => s.state !== 'complete').map((s) => s.design);
     for (const s of states) rows.push({ seed, design: s.design, before: s.state, action: s.state === 'complete' ? 'skipped' : 'evaluated' });
     if (todo.length === 0) { log(`seed ${seed}: results complete for ${wanted.join(', ')}`); continue; }
-    await runCli(['eval', '--run', dir, '--designs', todo.join(','), '--tasks', o.tasks ?? 'all', '--profile', o.profile.name, '--jobs', String(o.jobs ?? 2)], log);
+    // the eval command reads limit, policy, model and lengths from run.json
+    await runCli(['eval', '--run', dir, '--designs', todo.join(','), '--tasks', o.tasks ?? 'all', '--jobs', String(o.jobs ?? 2)], log);
   }
   return rows;
+}
+
+/** `compare --run <runDir>` when stats.json is missing or older than a results file (src/freshness.ts); returns what it did. */
+export async function ensureCompared(runDir: string, log?: (line: string) => void): Promise<string> {
+  const v = compareVerdict(runDir);
+  if (v.state === 'fresh') return `${statsFile(runDir)} is up to date with every results file`;
+  await runCompare(runDir, log);
+  return v.state === 'missing' ? `compared: ${statsFile(runDir)} written` : `compared again (${v.reasons.join('; ')})`;
 }
 
 /** `compare --run <runDir>`: stats.json and table.{md,html,tex}. */

@@ -9,7 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../src/notebook/context.ts';
 import { cellSource, parseNotebook } from '../../src/notebook/strip.ts';
-import { evalState, runCli, trainState } from '../../src/notebook/stages.ts';
+import { evalState, runCli, trainState, trainVerdict } from '../../src/notebook/stages.ts';
+import { RUN_SPEC_FORMAT, type RunSpec } from '../../src/run-spec.ts';
+import { trainingInputs } from '../../src/freshness.ts';
+import { designByName } from '../../src/designs.ts';
+import { PROFILES } from '../../src/training/profiles.ts';
 import { seedDir } from '../../src/run-folder.ts';
 
 const STUDY = ['00-setup', '01-data', '02-base-model', '03-train', '04-evaluate', '05-compare', '06-figures', '07-new-pooling'];
@@ -74,8 +78,7 @@ function tmp(): string {
   return mkdtempSync(join(tmpdir(), 'pa-stages-'));
 }
 
-const profile = { name: 'smoke', steps: 4, evalLimit: 40 };
-
+const spec: RunSpec = { format: RUN_SPEC_FORMAT, profile: PROFILES.smoke!, model_files: { checkpoint: 'c', tokenizer: 't' }, user_tasks: {} };
 
 function writeFinal(dir: string, design: string, config: object): string {
   mkdirSync(join(dir, design, 'final'), { recursive: true });
@@ -84,24 +87,33 @@ function writeFinal(dir: string, design: string, config: object): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
-test('trainState: finished run of this profile, another profile, interrupted, missing', () => {
+test('trainState: made from this spec, from another (names the field), interrupted, missing', () => {
   const dir = tmp();
   try {
-    assert.equal(trainState(dir, 'm1', profile), 'missing');
+    const m1 = designByName('m1');
+    assert.equal(trainState(dir, 'm1', spec), 'missing');
     mkdirSync(join(dir, 'm1', 'checkpoint'), { recursive: true });
-    writeFileSync(join(dir, 'm1', 'checkpoint', 'state.json'), JSON.stringify({ step: 2, profile: 'smoke' }));
-    assert.equal(trainState(dir, 'm1', profile), 'partial');
-    writeFinal(dir, 'm1', { profile: 'smoke', steps: 4 });
-    assert.equal(trainState(dir, 'm1', profile), 'trained');
-    writeFinal(dir, 'm2', { profile: 'quick', steps: 150 });
-    assert.equal(trainState(dir, 'm2', profile), 'other-profile');
-    // same name, other step count (a --steps override): not this profile's training
-    writeFinal(dir, 'm3', { profile: 'smoke', steps: 2 });
-    assert.equal(trainState(dir, 'm3', profile), 'other-profile');
+    writeFileSync(join(dir, 'm1', 'checkpoint', 'state.json'), JSON.stringify({ step: 2, trained_from: trainingInputs(spec, m1) }));
+    assert.equal(trainState(dir, 'm1', spec), 'partial');
+    assert.deepEqual(trainVerdict(dir, 'm1', spec).reasons, [], 'a checkpoint of this spec resumes');
+    writeFinal(dir, 'm1', { trained_from: trainingInputs(spec, m1) });
+    assert.equal(trainState(dir, 'm1', spec), 'trained');
+    // a notebook cell changed the step count: the design was made from other inputs, and the verdict says which
+    const edited: RunSpec = { ...spec, profile: { ...spec.profile, steps: 2 } };
+    assert.equal(trainState(dir, 'm1', edited), 'stale');
+    assert.deepEqual(trainVerdict(dir, 'm1', edited).reasons, ['profile.steps: 4 → 2']);
+    // another base model (PA_MODEL): stale, naming the model and its files
+    const other: RunSpec = { ...spec, profile: { ...spec.profile, model: 'smollm2-135m' }, model_files: { gguf: 'g' } };
+    assert.match(trainVerdict(dir, 'm1', other).reasons.join('; '), /profile\.model: "stories260K" → "smollm2-135m"/);
+    // the evaluation side does not decide the weights
+    assert.equal(trainState(dir, 'm1', { ...spec, profile: { ...spec.profile, evalLimit: 10, encodeBatchSize: 3 } }), 'trained');
+    // a final config from before run.json: stale, saying so
+    writeFinal(dir, 'm2', { profile: 'smoke', steps: 4 });
+    assert.match(trainVerdict(dir, 'm2', spec).reasons[0]!, /made before run\.json/);
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
-test('a user design: redefined pooling is other-design; the run lists it after m1…m6 for 05/06', async () => {
+test('a user design: redefined pooling is stale; the run lists it after m1…m6 for 05/06', async () => {
   const { registerDesign } = await import('../../src/pooling/index.ts');
   const { studyDesigns } = await import('../../src/notebook/stages.ts');
   const tf = await import('@tensorflow/tfjs');
@@ -110,37 +122,41 @@ test('a user design: redefined pooling is other-design; the run lists it after m
   try {
     const design = registerDesign({ name: 'm7', attention: 'causal', pooling: { name: 'stage-test-mean', description: '',
       create: () => ({ name: 'stage-test-mean', options: {}, variables: {}, pool: ({ hiddenStates }) => tf.mean(hiddenStates[hiddenStates.length - 1]!, 1) as never }) } });
-    writeFinal(dir, 'm7', { profile: 'smoke', steps: 4, design });
-    assert.equal(trainState(dir, 'm7', profile), 'trained');
-    writeFinal(dir, 'm7', { profile: 'smoke', steps: 4, design: { ...design, userPooling: { ...design.userPooling, create: '() => null' } } });
-    assert.equal(trainState(dir, 'm7', profile), 'other-design', 'the checkpoint holds an older definition of the pooling');
-    writeFinal(dir, 'm1', { profile: 'smoke', steps: 4 });
+    writeFinal(dir, 'm7', { design, trained_from: trainingInputs(spec, design) });
+    assert.equal(trainState(dir, 'm7', spec), 'trained');
+    const older = { ...design, userPooling: { ...design.userPooling!, create: '() => null' } };
+    writeFinal(dir, 'm7', { design: older, trained_from: trainingInputs(spec, older) });
+    assert.equal(trainState(dir, 'm7', spec), 'stale', 'the checkpoint holds an older definition of the pooling');
+    assert.match(trainVerdict(dir, 'm7', spec).reasons.join('; '), /design\.userPooling\.create/);
+    writeFinal(dir, 'm1', { trained_from: trainingInputs(spec, designByName('m1')) });
     assert.deepEqual(studyDesigns(run), ['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7']);
   } finally { rmSync(run, { recursive: true, force: true }); }
 });
 
-test('evalState: complete only with every task, the same limit and the current checkpoint', () => {
+test('evalState: complete only with every task, the spec\'s limit and policy, and the current checkpoint', () => {
   const dir = tmp();
   try {
     const results = (design: string, body: object) => {
       mkdirSync(join(dir, 'results'), { recursive: true });
       writeFileSync(join(dir, 'results', `${design}.json`), JSON.stringify(body));
     };
-    const sha = writeFinal(dir, 'm1', { profile: 'smoke', steps: 4 });
-    assert.equal(evalState(dir, 'm1', profile, ['A', 'B']), 'missing');
-    results('m1', { limit: 40, encoder: { checkpoint: sha }, tasks: { A: {}, B: {} } });
-    assert.equal(evalState(dir, 'm1', profile, ['A', 'B']), 'complete');
-    assert.equal(evalState(dir, 'm1', profile, ['A']), 'complete');
-    assert.equal(evalState(dir, 'm1', profile, ['A', 'C']), 'incomplete');
-    assert.equal(evalState(dir, 'm1', { ...profile, evalLimit: undefined }, ['A']), 'other-limit');
+    const policy = spec.profile.instructions;
+    const sha = writeFinal(dir, 'm1', { trained_from: {} });
+    assert.equal(evalState(dir, 'm1', spec, ['A', 'B']), 'missing');
+    results('m1', { limit: 40, instruction_policy: policy, encoder: { checkpoint: sha }, tasks: { A: {}, B: {} } });
+    assert.equal(evalState(dir, 'm1', spec, ['A', 'B']), 'complete');
+    assert.equal(evalState(dir, 'm1', spec, ['A']), 'complete');
+    assert.equal(evalState(dir, 'm1', spec, ['A', 'C']), 'incomplete');
+    assert.equal(evalState(dir, 'm1', { ...spec, profile: { ...spec.profile, evalLimit: undefined } }, ['A']), 'stale');
+    assert.equal(evalState(dir, 'm1', { ...spec, profile: { ...spec.profile, instructions: { train: 'none', eval: 'authors' } } }, ['A']), 'stale');
     // retrained after evaluation: the results belong to the old checkpoint
-    writeFinal(dir, 'm1', { profile: 'smoke', steps: 4, retrained: true });
-    assert.equal(evalState(dir, 'm1', profile, ['A']), 'stale');
-    // a reference row has no checkpoint: limit and tasks decide
-    results('base-mean', { limit: 40, encoder: { checkpoint: null }, tasks: { A: {} } });
-    assert.equal(evalState(dir, 'base-mean', profile, ['A']), 'complete');
+    writeFinal(dir, 'm1', { trained_from: {}, retrained: true });
+    assert.equal(evalState(dir, 'm1', spec, ['A']), 'stale');
+    // a reference row has no checkpoint: limit, policy and tasks decide
+    results('base-mean', { limit: 40, instruction_policy: policy, encoder: { checkpoint: null }, tasks: { A: {} } });
+    assert.equal(evalState(dir, 'base-mean', spec, ['A']), 'complete');
     writeFileSync(join(dir, 'results', 'm2.json'), '{"limit": 40, "tas');
-    assert.equal(evalState(dir, 'm2', profile, ['A']), 'incomplete');
+    assert.equal(evalState(dir, 'm2', spec, ['A']), 'stale');
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
