@@ -68,3 +68,25 @@ export function floatOption(args: ParsedArgs, name: string, command: string): nu
   if (v.trim() === '' || !Number.isFinite(x)) throw new UsageError(`${command}: --${name} must be a number, got '${v}'`);
   return x;
 }
+
+/** The largest training seed: the generators take 32-bit seeds (util/random.ts), so larger ones
+ *  would alias smaller ones (and past 2^53 not even be the number typed). */
+export const MAX_SEED = 0xffffffff;
+
+/** One training seed: an integer from 0 to MAX_SEED, or a usage error naming `what`. */
+export function parseSeed(text: string, what: string, command: string): number {
+  const s = text.trim();
+  if (!/^\d+$/.test(s)) throw new UsageError(`${command}: ${what} must be an integer from 0 to ${MAX_SEED}, got '${text}'`);
+  const n = Number(s);
+  if (n > MAX_SEED) throw new UsageError(`${command}: ${what} ${s} is out of range: seeds go from 0 to ${MAX_SEED} (the generators take 32-bit seeds)`);
+  return n;
+}
+
+/** A comma-separated list of distinct training seeds (`--seeds 1,2,3`); each seed trains into its
+ *  own seed-<n> folder, so a repeated seed is an error, not a second training of the same folder. */
+export function parseSeeds(text: string, command: string, option = '--seeds'): number[] {
+  const seeds = text.split(',').map((s) => parseSeed(s, `${option} '${text}': seed '${s.trim()}'`, command));
+  const dup = seeds.find((s, i) => seeds.indexOf(s) !== i);
+  if (dup !== undefined) throw new UsageError(`${command}: ${option} '${text}' lists seed ${dup} twice: give each seed once`);
+  return seeds;
+}

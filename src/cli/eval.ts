@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { intOption, parseArgs, required, UsageError } from './args.ts';
 import { DESIGNS, OUTSIDE_ENCODERS, resolveDesigns } from '../designs.ts';
 import { resolveTasks } from '../eval/runner.ts';
+import { importTaskModules, TaskModuleError } from '../eval/tasks/task-modules.ts';
 import { settlePreviousResults } from '../eval/previous-results.ts';
 import { acquireLock, describeHolder, liveHolder } from '../io/lock.ts';
 import { evalPolicyByName, type InstructionPolicy } from '../eval/instruction-policy.ts';
@@ -43,10 +44,7 @@ export async function run(argv: string[]): Promise<number> {
   let designs: string[], tasks: ReturnType<typeof resolveTasks>;
   // PA_TASK_MODULES: the same list from the environment (a notebook cell sets it before ensureEvaluated)
   const taskModules = (args.options['task-module'] ?? process.env.PA_TASK_MODULES ?? '').split(',').map((m) => m.trim()).filter((m) => m !== '');
-  for (const m of taskModules) {
-    if (!existsSync(m)) throw new UsageError(`${cmd}: --task-module ${m}: no such file`);
-    await import(pathToFileURL(resolve(m)).href); // registers its tasks in this process (children import it too)
-  }
+  await importTaskModules(taskModules, args.options['task-module'] ? '--task-module' : 'PA_TASK_MODULES').catch((e) => { throw e instanceof TaskModuleError ? new UsageError(`${cmd}: ${e.message}`) : e; }); // children import them too
   try {
     designs = resolveDesigns(args.options.designs!, runDir);
     tasks = resolveTasks(args.options.tasks!);

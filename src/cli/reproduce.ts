@@ -6,7 +6,7 @@ import { spawnCli } from './children.ts';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import os from 'node:os';
-import { parseArgs, intOption } from './args.ts';
+import { parseArgs, intOption, parseSeeds } from './args.ts';
 import { profileByName } from '../training/profiles.ts';
 import { verifyDataFiles } from '../data/files.ts';
 import { requireModelSpec } from '../model/load.ts';
@@ -29,10 +29,7 @@ export async function run(argv: string[]): Promise<number> {
   // every stage gets the model; later stages also find it recorded in the run folder
   const model = requireModelSpec(args.options.model ?? profile.model);
   const modelArgs = ['--model', model];
-  const seeds = args.options.seeds!.split(',').map((s) => {
-    if (!/^\d+$/.test(s.trim())) throw new Error(`reproduce: --seeds must be a comma-separated list of integers, got '${args.options.seeds}'`);
-    return Number(s);
-  });
+  const seeds = parseSeeds(args.options.seeds!, 'reproduce');
   const jobs = intOption(args, 'jobs', 'reproduce');
   const trainJobs = String(jobs ?? profile.trainJobs), evalJobs = String(jobs ?? 2);
   const out = resolve(args.options.out ?? join('runs', `${profile.name}-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}`));

@@ -6,7 +6,7 @@
 import { runCliChild, runPool } from './children.ts';
 import { existsSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { intOption, parseArgs, required, UsageError } from './args.ts';
+import { intOption, parseArgs, parseSeed, required, UsageError } from './args.ts';
 import { DESIGNS, parseDesignList } from '../designs.ts';
 import { profileByName, type Profile } from '../training/profiles.ts';
 import { runTriples } from '../training/triples-file.ts';
@@ -21,7 +21,7 @@ export async function run(argv: string[]): Promise<number> {
   const cmd = 'train';
   const args = parseArgs(argv, {
     design: { default: 'all' }, profile: { default: 'quick' }, seed: { default: '1' }, out: {},
-    resume: { flag: true, help: 'continue from the last checkpoint' },
+    resume: { flag: true, help: 'continue from the last checkpoint (a finished design is kept as it is)' },
     force: { flag: true, help: 'retrain a design that already has final weights (its results must be evaluated again)' },
     jobs: { help: "designs trained side by side (default: the profile's trainJobs)" }, steps: {},
     model: { help: 'base model: a known name or a Hugging Face / llama2.c path (default: the profile\'s)' },
@@ -32,13 +32,13 @@ export async function run(argv: string[]): Promise<number> {
   const profile = { ...profileByName(args.options.profile!) };
   if (args.options.model) profile.model = args.options.model;
   if (args.flags['checkpoint-layers']) profile.checkpointLayers = true;
-  const seed = intOption(args, 'seed', cmd)!;
+  const seed = parseSeed(args.options.seed!, '--seed', cmd);
   const jobs = intOption(args, 'jobs', cmd) ?? profile.trainJobs;
   const steps = intOption(args, 'steps', cmd);
   if (jobs < 1) throw new UsageError(`${cmd}: --jobs must be >= 1, got ${jobs}`);
   if (steps !== undefined && steps < 1) throw new UsageError(`${cmd}: --steps must be >= 1, got ${steps} (0 steps would write untrained weights as final)`);
   if (args.flags.resume && args.flags.force) throw new UsageError(`${cmd}: --resume keeps a design's progress and --force discards it: give one`);
-  const designs = parseDesignList(args.options.design!, out);
+  let designs = parseDesignList(args.options.design!, out);
   const zeroShot = designs.filter((d) => !d.trained);
   if (zeroShot.length) {
     throw new UsageError(`${cmd}: ${zeroShot.map((d) => `'${d.name}'`).join(', ')} ${zeroShot.length > 1 ? 'are zero-shot reference rows' : 'is a zero-shot reference row'} (evaluated as is: eval --designs ${zeroShot.map((d) => d.name).join(',')}), not trainable; trainable: ${Object.values(DESIGNS).filter((d) => d.trained).map((d) => d.name).join(', ')}`);
@@ -49,6 +49,12 @@ export async function run(argv: string[]): Promise<number> {
   if (finished.length && !args.flags.force && !args.flags.resume) {
     throw new UsageError(`${cmd}: ${finished.map((d) => d.name).join(', ')} already ${finished.length > 1 ? 'have' : 'has'} final weights in ${out} (${finalDir(out, finished[0]!.name)}); `
       + `pass --force to retrain (then evaluate again: eval --run ${out} --designs ${finished.map((d) => d.name).join(',')}), or --resume to keep them`);
+  }
+  // --resume keeps them: a finished design is neither trained nor written again
+  if (finished.length && args.flags.resume) {
+    for (const d of finished) log(`[train ${d.name}] already finished in ${finalDir(out, d.name)}: kept`);
+    designs = designs.filter((d) => !finished.includes(d));
+    if (designs.length === 0) return 0;
   }
   const busy = designs.flatMap((d) => { const h = liveHolder(trainLockFile(out, d.name)); return h ? [`${d.name} (${describeHolder(h)})`] : []; });
   if (busy.length) throw new Error(`${cmd}: already training in ${out}: ${busy.join('; ')}; wait for it to finish, or stop it`);

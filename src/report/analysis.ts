@@ -208,9 +208,19 @@ export function analyze(runs: SeedRun[], options: AnalysisOptions = {}): Stats {
   };
   const warnings: string[] = [];
   const idx = indexRuns(runs, false);
-  if (idx.scores.size === 0) warnings.push('no results found');
-  const designs = [...idx.scores.keys()].sort(designOrder);
-  if (!idx.scores.has(baseline)) throw new Error(`baseline design '${baseline}' not found; designs present: ${designs.join(', ') || '(none)'}`);
+  const userIdx = indexRuns(runs, true);
+  if (idx.scores.size === 0 && userIdx.scores.size === 0) warnings.push('no results found');
+  // a design evaluated on the user's tasks only is a design of the run too (its rows stay empty above)
+  const designs = [...new Set([...idx.scores.keys(), ...userIdx.scores.keys()])].sort(designOrder);
+  if (!idx.scores.has(baseline)) {
+    if (!userIdx.scores.has(baseline)) throw new Error(`baseline design '${baseline}' not found; designs present: ${designs.join(', ') || '(none)'}`);
+    const builtin = [...idx.scores.keys()].sort(designOrder);
+    if (builtin.length) {
+      throw new Error(`baseline design '${baseline}' was evaluated on your own tasks only (${[...userIdx.scores.get(baseline)!.keys()].sort().join(', ')}), not on the paper's tasks that ${builtin.join(', ')} ${builtin.length > 1 ? 'were' : 'was'} evaluated on: `
+        + `evaluate ${baseline} on them (eval --designs ${baseline}), or pick another --baseline`);
+    }
+    warnings.push(`no built-in task was evaluated: only your own tasks (${[...userIdx.category.keys()].sort().join(', ')}) are compared, in stats.user_tasks and the "Your own tasks" table`);
+  }
   const tested = designs.filter((d) => d !== baseline && !references.includes(d));
   const categories = CATEGORY_ORDER.filter((c) => [...idx.category.values()].includes(c));
   const boot = { resamples: opts.resamples, confidence: opts.confidence, seed: opts.seed };
@@ -224,7 +234,7 @@ export function analyze(runs: SeedRun[], options: AnalysisOptions = {}): Stats {
   for (const design of designs) {
     dataset_scores[design] = {};
     category_scores[design] = {};
-    for (const [dataset, m] of idx.scores.get(design)!) {
+    for (const [dataset, m] of idx.scores.get(design) ?? []) {
       dataset_scores[design]![dataset] = { category: idx.category.get(dataset)!, seeds: summarizeSeeds([...m.values()]) };
     }
     for (const cat of categories) {
@@ -267,7 +277,6 @@ export function analyze(runs: SeedRun[], options: AnalysisOptions = {}): Stats {
   const dataset_tests = datasetTests(idx, tested, baseline, opts, warnings);
 
   // The user's own tasks, apart
-  const userIdx = indexRuns(runs, true);
   const user_tasks: Stats['user_tasks'] = {
     datasets: Object.fromEntries([...userIdx.category].sort(([a], [b]) => a.localeCompare(b))),
     scores: Object.fromEntries([...userIdx.scores].sort(([a], [b]) => designOrder(a, b)).map(([design, m]) =>
@@ -290,7 +299,7 @@ export function analyze(runs: SeedRun[], options: AnalysisOptions = {}): Stats {
     }
   }
   if (policies.size > 1) warnings.push(`the results record different instruction policies: ${[...policies].join(' vs ')}`);
-  const seedMeans = Object.fromEntries(designs.map((d) => [d, Object.fromEntries([...idx.scores.get(d)!].map(([ds, m]) => [ds, seedMean(m)]))]));
+  const seedMeans = Object.fromEntries(designs.map((d) => [d, Object.fromEntries([...idx.scores.get(d) ?? []].map(([ds, m]) => [ds, seedMean(m)]))]));
   const decoderDesigns = designs.filter((d) => !(OUTSIDE_ENCODERS as readonly string[]).includes(d));
   const chance_level = chanceLevel(seedMeans, Object.fromEntries(idx.category), chance, decoderDesigns, categories);
   if (chance_level.unknown.length) warnings.push(`no chance level recorded for ${chance_level.unknown.join(', ')} (results written before eval recorded it)`);

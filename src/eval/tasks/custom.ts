@@ -2,21 +2,28 @@
 // format per category, read with their sha256 recorded for provenance (results/<design>.json:
 // tasks.<name>.sha256). registerCustomTask adds it to this process's registry; `eval --task-module
 // FILE` imports a module that does so (in every child process too). Formats (fields per line):
-//   Retrieval           corpus: {id, text}   queries: {id, text}   qrels: {query, doc, score > 0}
+//   Retrieval           corpus: {id, text}   queries: {id, text}   qrels: {query, doc, score >= 0 (0: judged not relevant)}
 //   Reranking           data: {query, positives: [text…], negatives: [text…]}
 //   STS                 data: {s1, s2, score}
 //   Classification      train: {text, label}   test: {text, label}   (a logistic regression on train)
 //   PairClassification  data: {s1, s2, label: 0 | 1}
 //   Clustering          data: {text, label}
 //   Summarization       data: {reference, summaries: [{text, score}…]}   (one line per document)
-// Relative paths are taken from `baseDir` (default: the working directory). `limit` samples like the
-// built-in tasks (sampling.ts): evenly spread items; a retrieval corpus keeps the judged documents of
-// the kept queries plus evenly spread others.
+// Relative paths are taken from `baseDir` (default: the working directory). `limit` samples exactly
+// like the built-in tasks (sampling.ts): evenly spread items; retrieval, reranking and summarization
+// within the budget of 2 × limit texts (limitRetrieval, limitReranking, limitSummarization).
+// Data a metric cannot score is never turned into a NaN score: as in MTEB (and the built-in WikiQA
+// and REALSumm), a reranking query without a positive or without a negative and a summarization
+// document whose scores are all equal are skipped (a warning, counted in the results' quirks); a
+// task left with nothing to score, an STS task whose gold scores are all equal and a
+// pair-classification task with one label only are errors naming the file.
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { DataFormatError, decodeUtf8, splitLines } from '../../data/text.ts';
-import { distractorCount, spread } from './sampling.ts';
+import { spread } from './sampling.ts';
+import { limitReranking } from './reranking.ts';
+import { limitRetrieval } from './retrieval.ts';
 import { limitSummarization } from './summarization.ts';
 import { registerTask } from './index.ts';
 import { MAIN_SCORE, type DataByCategory, type LoadOptions, type Task, type TaskCategory, type TaskOf } from './types.ts';
@@ -109,19 +116,33 @@ export function customTask<S extends CustomTaskSpec>(spec: S): TaskOf<S['categor
   const path = (role: string) => { const p = files[role] as string; return isAbsolute(p) ? p : resolve(base, p); };
   const read = (role: string) => readJsonl(path(role), `${spec.name} ${role}`);
   const loaded = (reads: Read[]) => ({ files: reads.map((r) => r.path), quirks: {}, sha256: Object.fromEntries(reads.map((r) => [r.path, r.sha256])) });
+  /** ' (the N of M that --limit keeps)' when the limit sampled the rows, for error messages. */
+  const kept = (n: number, r: Read) => (n < r.rows.length ? ` (the ${n} of ${r.rows.length} that --limit keeps)` : '');
+  /** Unscoreable items are skipped with a warning naming their lines; none left to score is an error. */
+  const skip = (r: Read, rows: Record<string, unknown>[], what: string, why: string): number => {
+    if (rows.length === 0) return 0;
+    const lines = rows.map((x) => lineOf.get(x)!).join(', ');
+    if (rows.length === r.rows.length) throw new Error(`${r.path}: nothing to score: all ${rows.length} ${what} are ${what} ${why} (lines ${lines})`);
+    process.stderr.write(`warning: ${r.path}: ${rows.length} ${what} ${why} skipped (line${rows.length > 1 ? 's' : ''} ${lines})\n`);
+    return rows.length;
+  };
 
   const load = async (opts: LoadOptions = {}): Promise<unknown> => {
     const limit = opts.limit;
     switch (category) {
       case 'STS': {
         const r = read('data');
-        const pairs = r.rows.map((x, i) => ({ id: String(i), s1: field(r, x, 's1', 'text'), s2: field(r, x, 's2', 'text'), score: field(r, x, 'score', 'number') }));
-        return { pairs: spread(pairs, limit), ...loaded([r]) };
+        const pairs = spread(r.rows.map((x, i) => ({ id: String(i), s1: field(r, x, 's1', 'text'), s2: field(r, x, 's2', 'text'), score: field(r, x, 'score', 'number') as number })), limit);
+        const first = pairs[0]!.score;
+        if (pairs.every((p) => p.score === first)) throw new Error(`${r.path}: all ${pairs.length} gold scores${kept(pairs.length, r)} are equal to ${first}: Spearman is undefined (${spec.name} needs at least two different scores)`);
+        return { pairs, ...loaded([r]) };
       }
       case 'PairClassification': {
         const r = read('data');
-        const pairs = r.rows.map((x, i) => ({ id: String(i), s1: field(r, x, 's1', 'text'), s2: field(r, x, 's2', 'text'), label: field(r, x, 'label', 'binary') }));
-        return { pairs: spread(pairs, limit), ...loaded([r]) };
+        const pairs = spread(r.rows.map((x, i) => ({ id: String(i), s1: field(r, x, 's1', 'text'), s2: field(r, x, 's2', 'text'), label: field(r, x, 'label', 'binary') as 0 | 1 })), limit);
+        const first = pairs[0]!.label;
+        if (pairs.every((p) => p.label === first)) throw new Error(`${r.path}: all ${pairs.length} pairs${kept(pairs.length, r)} have label ${first}: average precision needs pairs of both labels, 0 and 1`);
+        return { pairs, ...loaded([r]) };
       }
       case 'Clustering': {
         const r = read('data');
@@ -139,8 +160,12 @@ export function customTask<S extends CustomTaskSpec>(spec: S): TaskOf<S['categor
       }
       case 'Reranking': {
         const r = read('data');
-        const queries = r.rows.map((x, i) => ({ id: String(i), query: field(r, x, 'query', 'text'), positives: field(r, x, 'positives', 'texts'), negatives: field(r, x, 'negatives', 'texts') }));
-        return { queries: spread(queries, limit), ...loaded([r]) };
+        const queries = r.rows.map((x, i) => ({ id: String(i), query: field(r, x, 'query', 'text') as string, positives: field(r, x, 'positives', 'texts') as string[], negatives: field(r, x, 'negatives', 'texts') as string[] }));
+        // MAP is undefined without a positive and trivially 1 without a negative: skipped, as WikiQA's and MTEB's
+        const scoreable = queries.filter((q) => q.positives.length > 0 && q.negatives.length > 0);
+        const skipped = skip(r, queries.filter((q) => !(q.positives.length > 0 && q.negatives.length > 0)).map((q) => r.rows[Number(q.id)]!),
+          'queries', 'without a positive or without a negative (MAP needs both)');
+        return { queries: limitReranking(scoreable, limit), ...loaded([r]), quirks: skipped ? { unscoreableQueries: skipped } : {} };
       }
       case 'Summarization': {
         const r = read('data');
@@ -157,7 +182,11 @@ export function customTask<S extends CustomTaskSpec>(spec: S): TaskOf<S['categor
             }),
           };
         });
-        return { documents: limitSummarization(documents, limit), ...loaded([r]) };
+        // a correlation with constant scores is undefined: skipped, as MTEB and the evaluator do
+        const scoreable = documents.filter((d) => d.summaries.some((y) => y.human !== d.summaries[0]!.human));
+        const skipped = skip(r, documents.filter((d) => d.summaries.every((y) => y.human === d.summaries[0]!.human)).map((d) => r.rows[Number(d.docId)]!),
+          'documents', 'whose summary scores are all equal (Spearman is undefined)');
+        return { documents: limitSummarization(scoreable, limit), ...loaded([r]), quirks: skipped ? { constantScoreDocuments: skipped } : {} };
       }
       case 'Retrieval': {
         const c = read('corpus'), q = read('queries'), j = read('qrels');
@@ -171,22 +200,15 @@ export function customTask<S extends CustomTaskSpec>(spec: S): TaskOf<S['categor
           const line = lineOf.get(x)!;
           if (!queryIds.has(qid)) throw new DataFormatError(j.path, line, `query '${qid}' is not in ${q.path}`);
           if (!docIds.has(did)) throw new DataFormatError(j.path, line, `document '${did}' is not in ${c.path}`);
-          if (score <= 0) continue; // gain 0 is the default for unlisted documents
+          if (score < 0) throw new DataFormatError(j.path, line, `field 'score' must be >= 0 (a relevance gain; 0: judged not relevant), got ${score}`);
+          if (score === 0) continue; // gain 0 is the default for unlisted documents
           if (!qrels.has(qid)) qrels.set(qid, new Map());
           qrels.get(qid)!.set(did, score);
         }
         const judged = queries.filter((x) => qrels.has(x.id));
         if (judged.length === 0) throw new Error(`${j.path}: no query has a relevant document (score > 0)`);
-        const keptQ = spread(judged, limit);
-        let keptC = corpus;
-        if (limit !== undefined) {
-          const need = new Set(keptQ.flatMap((x) => [...qrels.get(x.id)!.keys()]));
-          const others = spread(corpus.filter((x) => !need.has(x.id)), distractorCount(limit));
-          const keep = new Set([...need, ...others.map((x) => x.id)]);
-          keptC = corpus.filter((x) => keep.has(x.id));
-        }
-        const keptIds = new Set(keptQ.map((x) => x.id));
-        return { corpus: keptC, queries: keptQ, qrels: new Map([...qrels].filter(([k]) => keptIds.has(k))), ...loaded([c, q, j]) };
+        if (limit === undefined) return { corpus, queries: judged, qrels, ...loaded([c, q, j]) };
+        return { ...limitRetrieval(corpus, judged, qrels, limit), ...loaded([c, q, j]) };
       }
     }
   };
@@ -200,5 +222,10 @@ export function customTask<S extends CustomTaskSpec>(spec: S): TaskOf<S['categor
 
 /** customTask + registerTask: the task can then be named in --tasks / evaluateDesign. */
 export function registerCustomTask<S extends CustomTaskSpec>(spec: S): TaskOf<S['category']> {
-  return registerTask(customTask(spec) as Task) as TaskOf<S['category']>;
+  const task = customTask(spec);
+  const base = spec.baseDir ?? process.cwd();
+  const files = Object.fromEntries(Object.entries(spec.files).map(([role, p]) => [role, isAbsolute(p as string) ? p : resolve(base, p as string)]));
+  // the same definition may be registered again (a cell run twice); another one under this name is an error (index.ts)
+  const definition = JSON.stringify({ category: spec.category, files, instruction: task.instruction, description: task.description, license: task.license });
+  return registerTask(task as Task, definition) as TaskOf<S['category']>;
 }
