@@ -14,6 +14,7 @@ import { tableToMarkdown } from '../report/markdown.ts';
 import { htmlDocument, tableToHtml } from '../report/html.ts';
 import { tableToLatex } from '../report/latex.ts';
 import { statsFile, tableFile } from '../run-folder.ts';
+import { compareInputs } from '../freshness.ts';
 
 /** JSON with NaN and ±Infinity written as null (JSON has no such numbers). */
 export function statsToJson(stats: Stats): string {
@@ -44,7 +45,7 @@ export async function run(argv: string[]): Promise<number> {
   const stats = analyze(runs, {
     baseline: args.options.baseline!, resamples, permutations, seed, confidence, skipPerSample: args.flags['no-per-sample']!,
   });
-  const table = buildTable(stats, loadPaperTable());
+  const table = buildTable(stats, loadPaperTable(), { runDir: dir });
   // atomic: a killed compare never leaves a half-written table that looks complete
   writeFileAtomic(statsFile(dir), statsToJson(stats));
   writeFileAtomic(tableFile(dir, 'md'), tableToMarkdown(table));

@@ -1,13 +1,13 @@
 // `npm run -s cli -- eval --run DIR [--designs m1,m5|all] [--tasks sts,classification,…|STSBenchmark,…]
 //   [--limit N|all] [--profile smoke|quick|paper] [--jobs 2] [--batch-size N] [--model NAME] [--max-len N]`
+// evaluates under the run's run.json (src/run-spec.ts); the flags set it for a new run folder and are
+// refused where they would change an existing run's numbers.
 // writes DIR/results/<design>.json per design and caches embeddings under DIR/cache/embeddings/.
 // One design runs in this process; several run side by side in child processes (--jobs, default 2:
 // wasm uses one core per process). use-lite always gets a process of its own: it bundles another
 // TensorFlow.js.
 import { runCliChild, runPool } from './children.ts';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { intOption, parseArgs, required, UsageError } from './args.ts';
 import { DESIGNS, OUTSIDE_ENCODERS, resolveDesigns } from '../designs.ts';
 import { resolveTasks } from '../eval/runner.ts';
@@ -15,7 +15,9 @@ import { importTaskModules, TaskModuleError } from '../eval/tasks/task-modules.t
 import { settlePreviousResults } from '../eval/previous-results.ts';
 import { acquireLock, describeHolder, liveHolder } from '../io/lock.ts';
 import { evalPolicyByName, type InstructionPolicy } from '../eval/instruction-policy.ts';
-import { runBaseModel } from '../embedding/run-model.ts';
+import { runSpecForCommand } from './run-spec-options.ts';
+import { requireRunSpec, runSpecLocation, type RunSpec } from '../run-spec.ts';
+import { evaluationInputs } from '../freshness.ts';
 import { finalConfigFile, resultsDir, resultsFile } from '../run-folder.ts';
 // Nothing imported here loads TensorFlow.js (src/training/* does): a --child use-lite process must
 // stay free of it.
@@ -29,15 +31,14 @@ export async function run(argv: string[]): Promise<number> {
     designs: { default: 'all', help: 'all (m1…m6) or a list of m1…m6, base-mean, base-eos, use-lite, minilm' },
     tasks: { default: 'all', help: 'all, categories (sts, classification, …) or dataset names (the paper\'s; user tasks by name)' },
     'task-module': { help: 'comma-separated .ts/.js files that register user tasks (src/eval/tasks/custom.ts), imported first (default: $PA_TASK_MODULES)' },
-    limit: { help: "items per task, or 'all' (default: the profile's evalLimit)" },
-    profile: { default: 'quick', help: 'smoke | quick | paper: default limit, batch size, base model and max length' },
+    limit: { help: "items per task, or 'all' (default: the run's evalLimit)" },
+    profile: { help: "smoke | quick | smollm2 | paper, for a new run folder (default quick); a folder with run.json is evaluated under it" },
     jobs: { default: '2', help: 'designs evaluated side by side' },
-    'batch-size': { help: "texts per encoder batch (default: the profile's encodeBatchSize)" },
-    model: { help: "base model of base-* designs (default: the profile's)" },
-    'max-len': { help: "max tokens of base-* designs (default: the profile's maxLen)" },
-    instructions: { help: "where task instructions go at evaluation: authors | e5 | none (default: the profile's; src/eval/instruction-policy.ts)" },
-    'train-instructions': { help: 'internal: the training-side instruction setting to record (none | queries)' },
-    child: { flag: true, help: 'internal: evaluate the one design here, every option given' },
+    'batch-size': { help: "texts per encoder batch (default: the run's encodeBatchSize)" },
+    model: { help: "base model, for a new run folder (default: the profile's)" },
+    'max-len': { help: "max tokens per text, for a new run folder (default: the profile's maxLen)" },
+    instructions: { help: "where task instructions go at evaluation: authors | e5 | none, for a new run folder (default: the profile's; src/eval/instruction-policy.ts)" },
+    child: { flag: true, help: "internal: evaluate the one design here, under the run's run.json" },
   }, cmd);
   if (args.positionals.length) throw new UsageError(`${cmd}: unexpected argument '${args.positionals[0]}'`);
   const runDir = required(args, 'run', cmd);
@@ -54,32 +55,20 @@ export async function run(argv: string[]): Promise<number> {
     if (v !== undefined && v < 1) throw new UsageError(`${cmd}: --${name} must be >= 1, got ${v}`);
     return v;
   };
-  const limitAll = args.options.limit === 'all';
-  const given = { limit: limitAll ? undefined : positive('limit'), jobs: positive('jobs')!, batchSize: positive('batch-size'), maxLen: positive('max-len'), model: args.options.model };
-
   if (args.flags.child) {
     if (designs.length !== 1) throw new UsageError(`${cmd}: --child evaluates exactly one design`);
-    if (given.batchSize === undefined || given.maxLen === undefined || given.model === undefined || (!limitAll && given.limit === undefined)
-      || !args.options.instructions || !args.options['train-instructions']) {
-      throw new UsageError(`${cmd}: --child needs --limit, --batch-size, --max-len, --model, --instructions and --train-instructions`);
-    }
-    const train = args.options['train-instructions'];
-    if (train !== 'none' && train !== 'queries') throw new UsageError(`${cmd}: --train-instructions must be none or queries, got '${train}'`);
-    const instructionPolicy = { train, eval: evalPolicyByName(args.options.instructions) } as const;
-    return evalOne(designs[0]!, { runDir, tasks, limit: given.limit, profile: args.options.profile!, batchSize: given.batchSize, maxLen: given.maxLen, model: given.model, instructionPolicy });
+    return evalOne(designs[0]!, { runDir, tasks, spec: requireRunSpec(runDir, cmd) });
   }
-
-  // The profile supplies the defaults. (profiles.ts loads TensorFlow.js: imported only here.)
-  const { profileByName } = await import('../training/profiles.ts');
-  const profile = profileByName(args.options.profile!);
-  const limit = limitAll ? undefined : (given.limit ?? profile.evalLimit);
-  const batchSize = given.batchSize ?? profile.encodeBatchSize;
-  const maxLen = given.maxLen ?? profile.maxLen;
-  // base rows use the model the run was trained on (recorded in its final configs), not the profile's
-  const model = given.model ?? runBaseModel(runDir)?.model ?? profile.model;
-  let instructionPolicy: InstructionPolicy;
-  try { instructionPolicy = { train: profile.instructions.train, eval: evalPolicyByName(args.options.instructions ?? profile.instructions.eval) }; }
+  const limitAll = args.options.limit === 'all';
+  let evalInstructions: InstructionPolicy['eval'] | undefined;
+  try { evalInstructions = args.options.instructions === undefined ? undefined : evalPolicyByName(args.options.instructions); }
   catch (e) { throw new UsageError(`${cmd}: --instructions: ${(e as Error).message}`); }
+  // the run's specification: run.json as recorded, or settled from these flags (refused if it would change the run)
+  const spec = await runSpecForCommand(runDir, {
+    profile: args.options.profile, model: args.options.model, evalLimit: limitAll ? 'all' : positive('limit'), evalInstructions,
+    maxLen: positive('max-len'), encodeBatchSize: positive('batch-size'),
+  }, cmd);
+  const jobs = positive('jobs')!;
 
   // Every missing checkpoint is reported before any work starts.
   const configOf = (d: string) => finalConfigFile(runDir, d);
@@ -93,18 +82,16 @@ export async function run(argv: string[]): Promise<number> {
   if (busy.length) throw new Error(`${cmd}: already evaluating in ${runDir}: ${busy.join('; ')}; wait for it to finish (one writer per results file)`);
 
   // One design of ours runs here; use-lite and several designs run in child processes.
-  if (designs.length === 1 && designs[0] !== 'use-lite') {
-    return evalOne(designs[0]!, { runDir, tasks, limit, profile: profile.name, batchSize, maxLen, model, instructionPolicy });
-  }
+  if (designs.length === 1 && designs[0] !== 'use-lite') return evalOne(designs[0]!, { runDir, tasks, spec });
   // use-lite encodes ~6× slower than a decoder design (47 vs ~290 texts/s in a quick run): started
   // first, it runs beside the others instead of alone at the end (quick, 9 designs: 1264 → 1051 s).
   // minilm (a 22M-parameter BERT) is slower still: first of all.
   const slow = ['minilm', 'use-lite'];
   const queue = [...slow.filter((d) => designs.includes(d)), ...designs.filter((d) => !slow.includes(d))];
-  const workers = Math.min(given.jobs, designs.length);
+  const workers = Math.min(jobs, designs.length);
+  // children read the run's settings from run.json
   const failures = await runPool(queue, workers, (d) => runCliChild(['eval', '--child', '--run', runDir, '--designs', d, '--tasks', tasks.map((t) => t.name).join(','),
-    '--limit', limit === undefined ? 'all' : String(limit), '--profile', profile.name, '--batch-size', String(batchSize),
-    '--max-len', String(maxLen), '--model', model, '--instructions', instructionPolicy.eval, '--train-instructions', instructionPolicy.train, ...(taskModules.length ? ['--task-module', taskModules.join(',')] : [])], workers, log));
+    ...(taskModules.length ? ['--task-module', taskModules.join(',')] : [])], workers, log));
   if (failures.length) { log(`eval: failed: ${failures.join(', ')} (see the errors above)`); return 1; }
   if (designs.length > 1) log(`eval: ${designs.length} designs → ${resultsDir(runDir)}`);
   return 0;
@@ -113,18 +100,25 @@ export async function run(argv: string[]): Promise<number> {
 /** One writer per results file (and its embedding cache): the lock beside DIR/results/<design>.json. */
 export const evalLockFile = (runDir: string, design: string) => `${resultsFile(runDir, design)}.lock`;
 
-async function evalOne(design: string, o: { runDir: string; tasks: ReturnType<typeof resolveTasks>; limit?: number; profile: string; batchSize: number; maxLen: number; model: string; instructionPolicy: InstructionPolicy }): Promise<number> {
+async function evalOne(design: string, o: { runDir: string; tasks: ReturnType<typeof resolveTasks>; spec: RunSpec }): Promise<number> {
   const release = acquireLock(evalLockFile(o.runDir, design), `evaluation of ${design} in ${o.runDir}`);
   try {
     const { evaluateDesign } = await import('../eval/runner.ts');
     const { openEncoder, identityHash } = await import('../eval/sentence-encoder.ts');
     const { allTasks } = await import('../eval/tasks/index.ts');
-    const encoder = await openEncoder(design, { runDir: o.runDir, batchSize: o.batchSize, maxLen: o.maxLen, model: o.model });
+    const p = o.spec.profile;
+    const encoder = await openEncoder(design, { runDir: o.runDir, batchSize: p.encodeBatchSize, maxLen: p.maxLen, model: p.model });
+    // a decoder design must run on the very files the run recorded
+    const files = encoder.identity.model_files;
+    if (files !== undefined && JSON.stringify(files) !== JSON.stringify(o.spec.model_files)) {
+      throw new Error(`${runSpecLocation(o.runDir)}: the run was started on base model '${p.model}' with files ${JSON.stringify(o.spec.model_files)}, but ${design} would be evaluated on ${JSON.stringify(files)}; use the same model files, or start a new run`);
+    }
+    const { limit, instruction_policy } = evaluationInputs(o.spec);
     // what the runner cannot keep of an earlier results file is moved aside first, with the reason
     settlePreviousResults(resultsFile(o.runDir, design), {
-      identity_sha256: identityHash(encoder.identity), limit: o.limit ?? null, instructions: encoder.usesInstructions, instruction_policy: o.instructionPolicy,
+      identity_sha256: identityHash(encoder.identity), limit, instructions: encoder.usesInstructions, instruction_policy,
     }, new Set(allTasks.map((t) => t.name)), (s) => log(`[eval ${design}] ${s}`));
-    await evaluateDesign({ runDir: o.runDir, design, tasks: o.tasks, limit: o.limit, profile: o.profile, batchSize: o.batchSize, maxLen: o.maxLen, model: o.model, instructionPolicy: o.instructionPolicy, encoder });
+    await evaluateDesign({ runDir: o.runDir, design, tasks: o.tasks, limit: limit ?? undefined, profile: p.name, batchSize: p.encodeBatchSize, maxLen: p.maxLen, model: p.model, instructionPolicy: instruction_policy, encoder });
     return 0;
   } finally { release(); }
 }

@@ -7,9 +7,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import os from 'node:os';
 import { parseArgs, intOption, parseSeeds } from './args.ts';
-import { profileByName } from '../training/profiles.ts';
+import { runSpecForCommand } from './run-spec-options.ts';
 import { verifyDataFiles } from '../data/files.ts';
-import { requireModelSpec } from '../model/load.ts';
 import { ensureDir, writeFileAtomic } from '../io/atomic.ts';
 import { REFERENCE_ROWS } from '../designs.ts';
 import { reportHead } from '../report/report-head.ts';
@@ -20,20 +19,20 @@ const log = (s: string) => process.stderr.write(s + '\n');
 
 export async function run(argv: string[]): Promise<number> {
   const args = parseArgs(argv, {
-    profile: { default: 'quick' }, seeds: { default: '1' }, out: {}, jobs: { help: "processes side by side (default: the profile's trainJobs for training, 2 for evaluation)" },
+    profile: { help: 'smoke | quick | smollm2 | paper (default quick; an existing run folder keeps the profile in its run.json)' }, seeds: { default: '1' }, out: {}, jobs: { help: "processes side by side (default: the profile's trainJobs for training, 2 for evaluation)" },
     references: { default: REFERENCE_ROWS.join(',') },
     model: { help: 'base model: a known name (e.g. smollm2-135m) or a GGUF / Hugging Face / llama2.c path (default: the profile\'s; paper has none)' },
     'checkpoint-layers': { flag: true, help: 'train with activation checkpointing (train --checkpoint-layers): far less memory, one more forward pass per step' },
   }, 'reproduce');
-  const profile = profileByName(args.options.profile!);
-  // every stage gets the model; later stages also find it recorded in the run folder
-  const model = requireModelSpec(args.options.model ?? profile.model);
-  const modelArgs = ['--model', model];
   const seeds = parseSeeds(args.options.seeds!, 'reproduce');
   const jobs = intOption(args, 'jobs', 'reproduce');
-  const trainJobs = String(jobs ?? profile.trainJobs), evalJobs = String(jobs ?? 2);
-  const out = resolve(args.options.out ?? join('runs', `${profile.name}-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}`));
+  const out = resolve(args.options.out ?? join('runs', `${args.options.profile ?? 'quick'}-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}`));
   ensureDir(out);
+  // the run as one value: run.json at the top of the run folder; every stage below (child processes
+  // given no profile or model) reads it. An existing run folder must have been started the same way.
+  const spec = await runSpecForCommand(out, { profile: args.options.profile, model: args.options.model, checkpointLayers: args.flags['checkpoint-layers'] }, 'reproduce');
+  const profile = spec.profile;
+  const trainJobs = String(jobs ?? profile.trainJobs), evalJobs = String(jobs ?? 2);
   const timings: { stage: string; seconds: number }[] = [];
   const stage = async (name: string, f: () => Promise<void>) => {
     log(`\n== ${name}`);
@@ -50,20 +49,19 @@ export async function run(argv: string[]): Promise<number> {
     log(`data verify: ${results.length} files ok`);
   });
   for (const s of seeds) {
-    await stage(`train (seed ${s})`, () => cli(['train', '--design', 'all', '--profile', profile.name, '--seed', String(s), '--out', seedDir(out, s), '--jobs', trainJobs, '--resume', ...modelArgs,
-      ...(args.flags['checkpoint-layers'] ? ['--checkpoint-layers'] : [])]));
+    await stage(`train (seed ${s})`, () => cli(['train', '--design', 'all', '--seed', String(s), '--out', seedDir(out, s), '--jobs', trainJobs, '--resume']));
   }
   for (const [i, s] of seeds.entries()) {
     // reference rows do not depend on the training seed: evaluate them once
     const designs = i === 0 && args.options.references ? `all,${args.options.references}` : 'all';
-    await stage(`evaluate (seed ${s})`, () => cli(['eval', '--run', seedDir(out, s), '--designs', designs, '--profile', profile.name, '--jobs', evalJobs, ...modelArgs]));
+    await stage(`evaluate (seed ${s})`, () => cli(['eval', '--run', seedDir(out, s), '--designs', designs, '--jobs', evalJobs]));
   }
   await stage('compare', () => cli(['compare', '--run', out]));
   await stage('figures', async () => {
     const { writeRunFigures } = await import('../figures/run-figures.ts');
     await writeRunFigures(out);
   });
-  writeReport(out, `${profile.name}`, seeds, timings, (Date.now() - t0) / 1000, model);
+  writeReport(out, `${profile.name}`, seeds, timings, (Date.now() - t0) / 1000, profile.model);
   log(`\nreport: ${reportFile(out)}`);
   return 0;
 }

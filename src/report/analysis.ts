@@ -6,6 +6,7 @@
 // The result is plain data, written as stats.json; the tables are rendered from it.
 // A user's own tasks (results marked user_task) stay out of all of that: they get their own scores
 // and per-dataset tests (stats.user_tasks), so adding one never moves a category mean or a p-value.
+import { commonTaskSet, describeTaskSet, type TaskSet } from './task-set.ts';
 import { wilcoxon, type WilcoxonResult } from '../stats/wilcoxon.ts';
 import { padjust } from '../stats/padjust.ts';
 import { mean } from '../stats/descriptive.ts';
@@ -43,6 +44,8 @@ export interface WilcoxonSummary {
   method: string;
   n: number;
   warnings: string[];
+  /** sha256 of every results file read, by path in the run folder (written by compare; src/freshness.ts) */
+  inputs?: Record<string, string>;
 }
 
 export interface CategoryTest {
@@ -98,6 +101,8 @@ export interface Stats {
   seeds: (number | null)[];
   options: Required<Omit<AnalysisOptions, 'references' | 'baseline'>>;
   methods: Record<string, string>;
+  /** the built-in tasks every design and reference row has: every score and test below is over these */
+  task_set: TaskSet;
   /** per design, per category: score (mean over its datasets of the seed-mean main score) */
   category_scores: Record<string, Record<string, { score: number; datasets: string[]; seeds: SeedSummary | null }>>;
   /** per design, per dataset: seed summary of the main score */
@@ -208,6 +213,13 @@ export function analyze(runs: SeedRun[], options: AnalysisOptions = {}): Stats {
   };
   const warnings: string[] = [];
   const idx = indexRuns(runs, false);
+  // one task set for every row: a dataset some design lacks leaves every design's means and tests
+  const task_set = commonTaskSet(Object.fromEntries([...idx.scores].map(([d, m]) => [d, m.keys()])));
+  if (Object.keys(task_set.left_out).length) {
+    warnings.push(`compared over the ${describeTaskSet(task_set)}`);
+    for (const m of [...idx.scores.values(), ...idx.perSample.values()]) for (const t of Object.keys(task_set.left_out)) m.delete(t);
+    for (const t of Object.keys(task_set.left_out)) idx.category.delete(t);
+  }
   const userIdx = indexRuns(runs, true);
   if (idx.scores.size === 0 && userIdx.scores.size === 0) warnings.push('no results found');
   // a design evaluated on the user's tasks only is a design of the run too (its rows stay empty above)
@@ -306,7 +318,7 @@ export function analyze(runs: SeedRun[], options: AnalysisOptions = {}): Stats {
 
   return {
     baseline, designs, tested, references: designs.filter((d) => references.includes(d)), categories,
-    seeds: runs.map((r) => r.seed), options: opts,
+    seeds: runs.map((r) => r.seed), options: opts, task_set,
     methods: {
       category_score: 'mean over the category\'s datasets of the main score (each averaged over seeds)',
       category_test: 'Wilcoxon signed-rank (scipy 1.10 semantics: two-sided, zero_method wilcox, method auto = exact for n <= 50) over the paired per-dataset scores, design vs baseline; p uncorrected as in the paper',
