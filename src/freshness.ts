@@ -10,7 +10,7 @@
 //   embedding cache  content-addressed by the encoder identity and the text (src/eval/embedding-cache.ts):
 //                    a segment is never stale, only unused
 // No TensorFlow.js here.
-import { createHash } from 'node:crypto';
+import { sha256File } from './io/sha256.ts';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Design } from './designs.ts';
@@ -110,8 +110,6 @@ export function resultsVerdict(dir: string, design: string, spec: RunSpec, tasks
   const missing = tasks.filter((t) => !(t in (r.tasks as object)));
   return missing.length ? { state: 'partial', reasons: [`tasks not evaluated: ${missing.join(', ')}`] } : fresh;
 }
-
-const sha256File = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 /** The inputs compare records in stats.json: the sha256 of every results file it read, by its path in the run folder. */
 export function compareInputs(runDir: string, files: readonly string[]): Record<string, string> {

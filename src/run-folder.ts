@@ -14,8 +14,8 @@
 //     cache/embeddings/             embeddings of the run's trained designs
 //     stats.json, table.{md,html,tex}, REPORT.md, figures/   (the top of the run)
 // No TensorFlow.js here: every process may import it.
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { sha256File } from './io/sha256.ts';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** A seed's folder in a multi-seed run. */
@@ -42,7 +42,7 @@ export const finalConfigFile = (dir: string, design: string): string => join(fin
  *  of each weight file); results name the checkpoint they were computed from by it. undefined: not trained. */
 export function checkpointHash(dir: string, design: string): string | undefined {
   const file = finalConfigFile(dir, design);
-  return existsSync(file) ? createHash('sha256').update(readFileSync(file)).digest('hex') : undefined;
+  return existsSync(file) ? sha256File(file) : undefined;
 }
 /** Where a user design's definition is written before training. */
 export const designDefinitionFile = (dir: string, name: string): string => join(dir, 'designs', `${name}.json`);

@@ -1,21 +1,11 @@
-// Hashing and verified, atomic downloads. A download goes to a temporary file beside its
+// Verified, atomic downloads. A download goes to a temporary file beside its
 // destination and is renamed into place only after its size and sha256 match, so a reader
 // never sees a partial or wrong file under the final name, even if the process dies midway.
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-
-/** sha256 (lower-case hex) and size of a file, streamed. */
-export async function hashFile(file: string): Promise<{ sha256: string; bytes: number }> {
-  const h = createHash('sha256');
-  let bytes = 0;
-  for await (const chunk of createReadStream(file)) {
-    h.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
-  }
-  return { sha256: h.digest('hex'), bytes };
-}
+import { sha256Hasher } from '../io/sha256.ts';
 
 export class DownloadError extends Error {
   constructor(message: string, readonly kind: 'fetch' | 'mismatch') { super(message); }
@@ -39,7 +29,7 @@ export async function downloadVerified(url: string, dest: string, expected: Expe
     if (!res.ok || !res.body) {
       throw new DownloadError(`${label}: download from ${url} failed: HTTP ${res.status} ${res.statusText}`, 'fetch');
     }
-    const h = createHash('sha256');
+    const h = sha256Hasher();
     let bytes = 0;
     const out = createWriteStream(tmp, { flags: 'wx' });
     const closed = new Promise<void>((resolve, reject) => { out.on('close', resolve); out.on('error', reject); });

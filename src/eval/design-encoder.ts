@@ -10,7 +10,7 @@ import { loadEmbeddingModel, type EmbeddingModel } from '../embedding/embedding-
 import { DEFAULT_BASE_MODEL, runBaseModel } from '../embedding/run-model.ts';
 import { readRunSpec } from '../run-spec.ts';
 import { modelIdentity } from '../model/load.ts';
-import { sha256 } from '../training/checkpoint.ts';
+import { sha256 } from '../io/sha256.ts';
 import type { OpenEncoderOptions, SentenceEncoder } from './sentence-encoder.ts';
 import { parseJsonText } from '../io/json-file.ts';
 import { finalConfigFile } from '../run-folder.ts';

@@ -18,7 +18,7 @@
 // (use-lite, minilm) depend on neither run nor seed, only on their identity (model file sha256s,
 // pooling by design name, max length, backend, instruction budget), so every run shares one folder:
 // $PA_EMBEDDING_CACHE, default <project root>/.cache/embeddings. Deleting that folder clears it.
-import { createHash } from 'node:crypto';
+import { sha256 } from '../io/sha256.ts';
 import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -53,7 +53,7 @@ export function runIndependent(design: string): boolean {
 }
 
 export function cacheKey(instruction: string, text: string): string {
-  return createHash('sha256').update(JSON.stringify([instruction, text])).digest('hex');
+  return sha256(JSON.stringify([instruction, text]));
 }
 
 /** The cache folder of one encoder identity under `root` (e.g. DIR/cache/embeddings). */
@@ -76,7 +76,7 @@ export function readSegment(bytes: Uint8Array, expectedIdentity: string): { head
   if (!Array.isArray(keys) || keys.length !== count || keys.some((k) => typeof k !== 'string' || !/^[0-9a-f]{64}$/.test(k))) throw new Error(`keys: expected ${count} sha256 hex strings`);
   const payload = bytes.subarray(8 + h);
   if (payload.length !== count * dim * 4) throw new Error(`payload has ${payload.length} bytes, expected ${count} × ${dim} × 4 = ${count * dim * 4}`);
-  if (createHash('sha256').update(payload).digest('hex') !== header.payload_sha256) throw new Error('payload sha256 does not match the header');
+  if (sha256(payload) !== header.payload_sha256) throw new Error('payload sha256 does not match the header');
   const vectors = new Float32Array(count * dim);
   new Uint8Array(vectors.buffer).set(payload); // copy: aligned, and independent of the file buffer
   for (let i = 0; i < vectors.length; i++) if (!Number.isFinite(vectors[i]!)) throw new Error(`non-finite value in row ${Math.floor(i / dim)}`);
@@ -94,7 +94,7 @@ export function serializeSegment(identity: string, keys: readonly string[], vect
   const payloadBytes = new Uint8Array(payload.buffer);
   const header: SegmentHeader = {
     format: CACHE_FORMAT, identity, dim, count: keys.length, keys: [...keys],
-    payload_sha256: createHash('sha256').update(payloadBytes).digest('hex'),
+    payload_sha256: sha256(payloadBytes),
   };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const out = new Uint8Array(8 + headerBytes.length + payloadBytes.length);
@@ -153,7 +153,7 @@ export class EmbeddingCache {
   add(keys: readonly string[], vectors: readonly Float32Array[]): string | undefined {
     if (keys.length === 0) return undefined;
     const bytes = serializeSegment(this.identity, keys, vectors);
-    const file = join(this.dir, `${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.seg`);
+    const file = join(this.dir, `${sha256(bytes).slice(0, 16)}.seg`);
     writeFileAtomic(file, bytes);
     keys.forEach((k, i) => this.vectors.set(k, vectors[i]!));
     this.segments++;

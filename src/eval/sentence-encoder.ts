@@ -1,7 +1,7 @@
 // What the evaluation runner needs from any text encoder: vectors for texts, and an identity that
 // decides the vectors (model files, design, checkpoint, max length, backend) so cached vectors are
 // reused only for the very same encoder. Our decoder designs and the outside USE-lite row both fit.
-import { createHash } from 'node:crypto';
+import { sha256 } from '../io/sha256.ts';
 import { EVAL_DESIGNS, knownDesign } from '../designs.ts';
 
 export interface EncodeResult {
@@ -32,7 +32,7 @@ export function identityHash(identity: unknown): string {
     if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])]));
     return v;
   };
-  return createHash('sha256').update(JSON.stringify(canon(identity))).digest('hex');
+  return sha256(JSON.stringify(canon(identity)));
 }
 
 export interface OpenEncoderOptions {

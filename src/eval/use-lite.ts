@@ -5,14 +5,13 @@
 // globalThis: it must not share a process with our @tensorflow/tfjs 4.22. The eval CLI runs each
 // design in its own process; this module refuses to load next to ours.
 // Not instruction-tuned, so it embeds the bare texts (usesInstructions false), as MTEB reports it.
-import { createHash } from 'node:crypto';
+import { sha256File } from '../io/sha256.ts';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { SentenceEncoder } from './sentence-encoder.ts';
 
 const require = createRequire(import.meta.url);
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 function packageDir(name: string): string {
   return dirname(dirname(require.resolve(name))); // <pkg>/dist/index.js → <pkg>
@@ -52,8 +51,8 @@ export async function openUseLite(opts: { batchSize?: number } = {}): Promise<Se
       '@energetic-ai/core': packageVersion(coreDir),
     },
     // model.json lists every weight shard with its shape; vocab.json is the SentencePiece vocabulary
-    model_json: sha256(readFileSync(join(modelDir, 'dist', 'model.json'))),
-    vocab_json: sha256(readFileSync(join(modelDir, 'dist', 'vocab.json'))),
+    model_json: sha256File(join(modelDir, 'dist', 'model.json')),
+    vocab_json: sha256File(join(modelDir, 'dist', 'vocab.json')),
   };
   const tfjsCore = (require('@energetic-ai/core') as { version?: Record<string, string> }).version?.['tfjs-core'] ?? 'unknown';
   const batchSize = opts.batchSize ?? 64;

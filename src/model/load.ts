@@ -1,7 +1,7 @@
 // One entry point for every model the project can use: a known name (read through the verified data
 // layer), a Hugging Face model folder, a GGUF file (Llama architecture) or a llama2.c .bin file.
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { sha256File } from '../io/sha256.ts';
 import { dirname, join } from 'node:path';
 import { dataFile, manifestFile } from '../data/files.ts';
 import { loadManifest } from '../data/manifest.ts';
@@ -82,8 +82,6 @@ export async function loadModel(spec: string, opts: { tokenizer?: string } = {})
   }
   throw new Error(`unknown model '${spec}': not a known name (${Object.keys(KNOWN_MODELS).join(', ')}), nor a Hugging Face model folder, nor a .gguf or llama2.c .bin file`);
 }
-
-const sha256File = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 /**
  * sha256 of every file a base model is made of, keyed by role: from the manifest for a known name

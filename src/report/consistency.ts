@@ -3,7 +3,7 @@
 // them the same items (item limit) and instruction policy, and every user task the same data (the
 // sha256 of its files, recorded per task). A table mixing old weights, 40 vs 20 items, two
 // instruction policies or two versions of a user's file would compare different things and look fine.
-import { createHash } from 'node:crypto';
+import { sha256File } from '../io/sha256.ts';
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { SeedRun } from './results.ts';
@@ -69,5 +69,5 @@ function sha256Key(m: Record<string, string>): string {
 
 /** The key of these files' contents now; undefined when one cannot be read. */
 function currentKey(files: string[]): string | undefined {
-  try { return sha256Key(Object.fromEntries(files.map((f) => [f, createHash('sha256').update(readFileSync(f)).digest('hex')]))); } catch { return undefined; }
+  try { return sha256Key(Object.fromEntries(files.map((f) => [f, sha256File(f)]))); } catch { return undefined; }
 }

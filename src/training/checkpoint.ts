@@ -2,16 +2,12 @@
 // written after it (the JSON is the commit point), so a half-written checkpoint is never taken for a
 // good one and loading verifies every byte.
 import * as tf from '@tensorflow/tfjs';
-import { createHash } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseSafetensors, serializeSafetensors } from '../model/safetensors.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
+import { sha256 } from '../io/sha256.ts';
 import { readJsonFile, readJsonLines } from '../io/json-file.ts';
-
-export function sha256(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
 
 /** Write tensors as one safetensors file; returns its sha256. Reads are asynchronous (WebGPU). */
 export async function saveTensors(path: string, tensors: Record<string, tf.Tensor>, metadata?: Record<string, string>): Promise<string> {

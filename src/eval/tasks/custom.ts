@@ -17,7 +17,7 @@
 // document whose scores are all equal are skipped (a warning, counted in the results' quirks); a
 // task left with nothing to score, an STS task whose gold scores are all equal and a
 // pair-classification task with one label only are errors naming the file.
-import { createHash } from 'node:crypto';
+import { sha256 } from '../../io/sha256.ts';
 import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { DataFormatError, decodeUtf8, splitLines } from '../../data/text.ts';
@@ -79,7 +79,7 @@ function readJsonl(path: string, what: string): Read {
     rows.push(v as Record<string, unknown>);
   });
   if (rows.length === 0) throw new DataFormatError(path, 1, `no rows (${what})`);
-  return { rows, path, sha256: createHash('sha256').update(bytes).digest('hex') };
+  return { rows, path, sha256: sha256(bytes) };
 }
 
 function field(r: Read, row: Record<string, unknown>, key: string, kind: 'text' | 'number' | 'label' | 'texts' | 'binary'): any {
