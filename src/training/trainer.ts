@@ -32,6 +32,8 @@ export interface TrainOptions {
   steps?: number;
   /** what the weights are made from (src/freshness.ts trainingInputs), recorded in the checkpoint and final/config.json */
   trainedFrom?: Record<string, unknown>;
+  /** called after every optimizer step with the model as it is then (learning curves evaluate it here) */
+  afterStep?: (step: number, loss: number, em: EmbeddingModel) => Promise<void>;
   log?: (line: string) => void;
 }
 
@@ -98,6 +100,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let lastLoss = NaN;
   const every = Math.max(1, Math.round(total / 50));
   const fail = (what: string) => new Error(`[train ${design.name}] ${what}; the last good checkpoint is in ${ckDir}`);
+  if (start === 0) await opts.afterStep?.(0, NaN, em); // the untrained model: where a curve starts
   for (let step = start; step < total; step++) {
     const lr = linearWarmupDecay(step, profile.lr, profile.warmupSteps, total);
     const microBatch = (m: number): MicroBatch => {
@@ -116,6 +119,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const rate = (done - start) / secs;
       log(`[train ${design.name}] step ${done}/${total} loss ${loss.toFixed(4)} ${rate.toFixed(2)} steps/s ETA ${fmtDuration((total - done) / rate)}`);
     }
+    await opts.afterStep?.(done, loss, em);
     if (done % profile.checkpointEvery === 0 && done < total) await saveCheckpoint(runDir, design.name, vars, adam, done, seed, profile.name, opts.trainedFrom);
   }
   await assertFinite(vars, `[train ${design.name}] step ${total}`, ckDir);

@@ -1,0 +1,151 @@
+// Learning curves (issue 26): train each design on one seed and, every --every steps, evaluate it on a
+// fixed subset of tasks (the same items at every point), so a figure shows training loss and STS /
+// retrieval scores against the triples seen: at what budget does a trainable head catch up with m1?
+//   node --import tsx scripts/learning-curves.ts --profile smollm2 [--lora-layers 4] [--steps 600]
+//     [--every 50] [--designs all] [--seed 1] [--limit 200] [--tasks STSBenchmark,SICK-R,STS15,Cranfield]
+//     [--head-lr-scale 10] --out DIR
+// The folder is a run folder (run.json records the profile after these flags; src/run-spec.ts):
+//   DIR/seed-<n>/<design>/{loss.jsonl, curve.jsonl, final/}   DIR/curves.json   DIR/learning-curves.{png,svg,pdf}
+// A design whose curve.jsonl reaches --steps is skipped on a rerun; an unfinished one starts again
+// (a design takes minutes, not hours), so the script can be stopped and restarted at any time.
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { intOption, floatOption, parseArgs, required } from '../src/cli/args.ts';
+import { applyOverrides } from '../src/cli/run-spec-options.ts';
+import { profileByName } from '../src/training/profiles.ts';
+import { resolveRunSpec, settleRunSpec } from '../src/run-spec.ts';
+import { trainingInputs } from '../src/freshness.ts';
+import { parseDesignList } from '../src/designs.ts';
+import { designDir, finalDir, lossFile, seedDir } from '../src/run-folder.ts';
+import { writeJsonAtomic } from '../src/io/atomic.ts';
+import { convergence, type Convergence } from '../src/report/convergence.ts';
+import type { CurvePoint } from '../src/figures/learning-curves.ts';
+
+const log = (s: string) => process.stderr.write(s + '\n');
+
+interface CurveRow { step: number; triples: number; loss: number; seconds: number; scores: Record<string, number> }
+
+async function main(): Promise<void> {
+  const cmd = 'learning-curves';
+  const args = parseArgs(process.argv.slice(2), {
+    profile: { default: 'smollm2' }, out: {}, designs: { default: 'all' }, seed: { default: '1' },
+    steps: {}, every: { default: '50' }, 'lora-layers': {}, limit: { default: '200' }, lr: {},
+    'head-lr-scale': { help: 'the pooling head\'s learning rate as a multiple of the LoRA adapters\' (profile head.lrScale; default: the profile\'s)' },
+    tasks: { default: 'STSBenchmark,SICK-R,STS15,Cranfield', help: 'the fixed evaluation subset' },
+    'figure-only': { flag: true },
+  }, cmd);
+  const out = resolve(required(args, 'out', cmd));
+  const seed = intOption(args, 'seed', cmd)!, every = intOption(args, 'every', cmd)!, limit = intOption(args, 'limit', cmd)!;
+  let profile = applyOverrides(profileByName(args.options.profile!), { steps: intOption(args, 'steps', cmd) });
+  const k = intOption(args, 'lora-layers', cmd);
+  if (k !== undefined) profile = { ...profile, loraLayers: k };
+  const lr = floatOption(args, 'lr', cmd);
+  if (lr !== undefined) profile = { ...profile, lr };
+  const headLr = floatOption(args, 'head-lr-scale', cmd);
+  if (headLr !== undefined) profile = { ...profile, head: { ...profile.head, lrScale: headLr } };
+  // the folder runs under one specification, as every run folder does
+  const spec = settleRunSpec(out, await resolveRunSpec(profile));
+  const dir = seedDir(out, seed);
+  const designs = parseDesignList(args.options.designs!, dir);
+  const taskNames = args.options.tasks!.split(',').map((t) => t.trim());
+  const triplesPerStep = profile.batchSize * profile.gradAccum;
+
+  if (!args.flags['figure-only']) {
+    const { initBackend } = await import('../src/backend/index.ts');
+    const { loadModel } = await import('../src/model/load.ts');
+    const { train } = await import('../src/training/trainer.ts');
+    const { runTriples } = await import('../src/training/triples-file.ts');
+    const { encodeTexts } = await import('../src/embedding/embedder.ts');
+    const { runTask } = await import('../src/eval/run-task.ts');
+    const { taskByName } = await import('../src/eval/tasks/index.ts');
+    log(`[curves] ${await initBackend()}`);
+    const base = await loadModel(profile.model);
+    const triples = await runTriples(dir, profile, log);
+    const tasks = taskNames.map((t) => taskByName(t));
+    for (const design of designs) {
+      const curveFile = join(designDir(dir, design.name), 'curve.jsonl');
+      const rows = readCurve(curveFile);
+      if (rows.at(-1)?.step === profile.steps && existsSync(finalDir(dir, design.name))) { log(`[curves] ${design.name}: done (${curveFile})`); continue; }
+      // an unfinished curve starts again: its points and weights are dropped
+      for (const p of [designDir(dir, design.name)]) rmSync(p, { recursive: true, force: true });
+      const t0 = Date.now();
+      let lossSum = 0, lossN = 0;
+      const evaluate = async (step: number, em: Parameters<NonNullable<Parameters<typeof train>[0]['afterStep']>>[2]) => {
+        const scores: Record<string, number> = {};
+        for (const task of tasks) {
+          // the same items at every point: a limited task samples deterministically
+          const run = await runTask(task, (texts, instruction) => encodeTexts(em, texts, { instruction, batchSize: profile.encodeBatchSize }), limit, profile.instructions.eval);
+          scores[task.name] = run.result.main_score;
+        }
+        const row: CurveRow = { step, triples: step * triplesPerStep, loss: lossN ? lossSum / lossN : NaN, seconds: (Date.now() - t0) / 1000, scores };
+        lossSum = 0; lossN = 0;
+        appendFileSync(curveFile, JSON.stringify(row, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)) + '\n');
+        log(`[curves] ${design.name} step ${step}: ${Object.entries(scores).map(([t, s]) => `${t} ${s.toFixed(3)}`).join(', ')}${row.loss === row.loss ? `, loss ${row.loss.toFixed(3)}` : ''} (${row.seconds.toFixed(0)} s)`);
+      };
+      await train({
+        design, profile, seed, runDir: dir, base, triples, trainedFrom: trainingInputs(spec, design),
+        afterStep: async (step, loss, em) => {
+          if (step > 0) { lossSum += loss; lossN += 1; }
+          if (step % every === 0 || step === profile.steps) await evaluate(step, em);
+        },
+      });
+    }
+  }
+  writeSummary(out, dir, designs.map((d) => d.name), taskNames, triplesPerStep);
+  const { learningCurvesFigure } = await import('../src/figures/learning-curves.ts');
+  const { exportFigures } = await import('../src/figures/export.ts');
+  const summary = JSON.parse(readFileSync(join(out, 'curves.json'), 'utf8')) as Summary;
+  const curves = Object.entries(summary.designs).map(([design, s]) => ({
+    design, label: `${design}${s.convergence && !s.convergence.converged ? ' (not converged)' : ''}`, points: s.points,
+  }));
+  const fig = learningCurvesFigure(curves, ['STS mean', ...summary.retrieval], {
+    title: `Learning curves, ${profile.model}, LoRA on ${profile.loraLayers === undefined ? "every layer" : `the top ${profile.loraLayers} layers`}, seed ${seed}`, chanceLoss: Math.log(2 * profile.batchSize),
+  });
+  const files = await exportFigures([{ name: 'learning-curves', figure: fig }], out);
+  log(`[curves] ${files.join(', ')}`);
+}
+
+interface Summary {
+  retrieval: string[];
+  designs: Record<string, { points: CurvePoint[]; convergence: Convergence | null; final_scores: Record<string, number> | null }>;
+}
+
+function readCurve(file: string): CurveRow[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => {
+    const r = JSON.parse(l) as CurveRow;
+    return { ...r, loss: r.loss ?? NaN };
+  });
+}
+
+/** curves.json: every design's points (STS mean = the mean over the STS tasks of the subset) and its convergence verdict against m1. */
+function writeSummary(out: string, dir: string, designs: string[], taskNames: string[], _triplesPerStep: number): void {
+  const retrieval = taskNames.filter((t) => t === 'Cranfield');
+  const sts = taskNames.filter((t) => !retrieval.includes(t));
+  const losses = (d: string) => (existsSync(lossFile(dir, d)) ? readFileSync(lossFile(dir, d), 'utf8').split('\n').filter((l) => l.trim()).map((l) => (JSON.parse(l) as { loss: number }).loss) : []);
+  const m1 = losses('m1');
+  const baseline = m1.length >= 5 ? { name: 'm1', finalLoss: convergence(m1).final_loss } : undefined;
+  const summary: Summary = { retrieval, designs: {} };
+  for (const d of designs) {
+    const rows = readCurve(join(designDir(dir, d), 'curve.jsonl'));
+    const points: CurvePoint[] = rows.map((r) => ({
+      triples: r.triples, loss: r.loss,
+      scores: { ...r.scores, 'STS mean': sts.reduce((a, t) => a + (r.scores[t] ?? NaN), 0) / sts.length },
+    }));
+    const l = losses(d);
+    summary.designs[d] = { points, convergence: l.length >= 5 ? convergence(l, d === 'm1' ? undefined : baseline) : null, final_scores: points.at(-1)?.scores ?? null };
+  }
+  writeJsonAtomic(join(out, 'curves.json'), summary);
+  writeFileSync(join(out, 'curves.md'), curvesMarkdown(summary, sts, retrieval));
+}
+
+function curvesMarkdown(s: Summary, sts: string[], retrieval: string[]): string {
+  const lines = [`| design | triples | final loss | converged | STS mean (${sts.join(', ')}) | ${retrieval.join(', ')} |`, '|---|---:|---:|---|---:|---:|'];
+  for (const [d, v] of Object.entries(s.designs)) {
+    const last = v.points.at(-1);
+    lines.push(`| ${d} | ${last?.triples ?? '–'} | ${v.convergence?.final_loss.toFixed(3) ?? '–'} | ${v.convergence?.note ?? '–'} | ${last ? last.scores['STS mean']!.toFixed(3) : '–'} | ${retrieval.map((t) => last?.scores[t]?.toFixed(3) ?? '–').join(' | ')} |`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+main().catch((e) => { log(`learning-curves: ${(e as Error).stack ?? e}`); process.exit(1); });
