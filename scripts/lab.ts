@@ -4,7 +4,9 @@
 // notebook as PA_PROFILE / PA_RUN_DIR (each notebook's first cell reads them and prints what it uses),
 // so one flag switches all eight. Jupyter's config, data, runtime and JupyterLab's settings live in
 // .jupyter/ (git-ignored): nothing is read from ~/.jupyter. The tslab kernel `tslab-pa` is found in
-// .venv/share/jupyter/kernels and is the default kernel. startLab() is also used by the browser test.
+// .venv/share/jupyter/kernels and is the default kernel. A post-save hook (scripts/jupyter/pa_save_hook.py)
+// re-stats a saved notebook in git's index when git's strip filter gives back the staged source, so
+// `git status` lists a notebook only when its source changed. startLab() is also used by the browser test.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,11 @@ import { PROFILES } from '../src/training/profiles.ts';
 import { KERNEL_NAME } from '../src/notebook/kernel-spec.ts';
 
 const SETUP = "run 'bash scripts/setup.sh'";
+
+/** After a save, git's index learns the notebook's new size when its stripped source is unchanged
+ *  (git status would otherwise list every saved notebook as modified): scripts/jupyter/pa_save_hook.py. */
+export const SAVE_HOOK_DIR = join(projectRoot, 'scripts', 'jupyter');
+export const SAVE_HOOK = 'pa_save_hook.post_save';
 
 export interface LabOptions {
   /** folder served (default notebooks/) */
@@ -93,6 +100,8 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     JUPYTERLAB_SETTINGS_DIR: settingsDir,
     JUPYTERLAB_WORKSPACES_DIR: join(state, 'lab', 'workspaces'),
     JUPYTER_PLATFORM_DIRS: '1',
+    // the post-save hook's module (ContentsManager.post_save_hook below)
+    PYTHONPATH: [SAVE_HOOK_DIR, process.env.PYTHONPATH].filter(Boolean).join(':'),
     ...(opts.profile ? { PA_PROFILE: opts.profile } : {}),
     ...(opts.runDir ? { PA_RUN_DIR: resolve(opts.runDir) } : {}),
   };
@@ -100,6 +109,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     '--no-browser', '--ServerApp.ip=127.0.0.1', `--ServerApp.port=${port}`, '--ServerApp.port_retries=0',
     `--ServerApp.root_dir=${notebooksDir}`, `--IdentityProvider.token=${token}`,
     `--MultiKernelManager.default_kernel_name=${KERNEL_NAME}`,
+    `--ContentsManager.post_save_hook=${SAVE_HOOK}`,
     // CI and these machines run as root; jupyter-server refuses that unless told
     ...(process.getuid?.() === 0 ? ['--allow-root'] : []),
     ...(opts.extraArgs ?? []),

@@ -2,16 +2,19 @@
 // that really draws in a browser, and the builders' numbers and input checks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import {
   categoryScoresFigure, datasetScoresFigure, differenceHeatmapFigure, exportFigures, layerNormsFigure,
   layerSpearmanFigure, lossCurvesFigure, readLossJsonl, CHROMIUM_ARGS, chromiumPath,
-  designColor, setDesignColor, DESIGN_COLORS, signedFixed, divergingColor,
+  designColor, setDesignColor, DESIGN_COLORS, USER_COLORS, signedFixed, divergingColor, EXPORT_DPI, EXPORT_FORMATS, PAGE_WIDTH_PX,
 } from '../src/figures/index.ts';
-import { figureHtml, formatCell, plotlyLibraryHtml, scriptSafe } from '../src/notebook/show.ts';
+import { columnKind, formatDifference, formatP, formatScore, formatSeconds } from '../src/report/format.ts';
+import { formatNumber, designLabel } from '../src/report/table.ts';
+import * as aq from 'arquero';
+import { figureHtml, formatCell, plotlyLibraryHtml, scriptSafe, tableHtml } from '../src/notebook/show.ts';
 import { writeFileSync } from 'node:fs';
 import { python } from './helpers.ts';
 
@@ -44,7 +47,7 @@ test('exportFigures writes PNG and SVG through Chromium; an XML parser reads the
   const dir = mkdtempSync(join(tmpdir(), 'pa-fig-test-'));
   try {
     const t0 = Date.now();
-    const files = await exportFigures([{ name: 'loss', figure: loss }, { name: 'heat', figure: heat }], dir, { scale: 2 });
+    const files = await exportFigures([{ name: 'loss', figure: loss }, { name: 'heat', figure: heat }], dir, { formats: ['png', 'svg'], scale: 2 });
     const ms = Date.now() - t0;
     assert.deepEqual(files, ['loss.png', 'loss.svg', 'heat.png', 'heat.svg'].map((f) => join(dir, f)));
     assert.deepEqual(pngSize(readFileSync(join(dir, 'loss.png'))), { width: 800 * 2, height: 480 * 2 });
@@ -66,7 +69,8 @@ print(json.dumps(out))`;
     assert.equal(l.width, '800');
     for (const name of ['m1', 'm3']) assert.ok(l.texts.includes(name), `legend entry ${name} in loss.svg: ${l.texts.join('|')}`);
     // the heatmap prints differences with their significance marks
-    for (const cell of ['+0.50*', '-1.25', '+1.10**', '-0.30†']) assert.ok(h.texts.includes(cell), `cell text ${cell} in heat.svg`);
+    // the heatmap prints differences as the tables do: signed, a true minus sign (U+2212)
+    for (const cell of ['+0.50*', '−1.25', '+1.10**', '−0.30†']) assert.ok(h.texts.includes(cell), `cell text ${cell} in heat.svg: ${h.texts.join('|')}`);
     // the heatmap is vector: no embedded bitmap, one filled path per measured cell
     const heatSvg = readFileSync(join(dir, 'heat.svg'), 'utf8');
     assert.doesNotMatch(heatSvg, /<image\b/, 'no bitmap inside the heatmap SVG');
@@ -136,17 +140,43 @@ test('builders check shapes and ranges, naming the offending item', () => {
   assert.equal(divergingColor(0), 'rgb(247,247,247)', 'zero is white');
   assert.equal(divergingColor(-1), 'rgb(178,24,43)');
   assert.equal(divergingColor(1), 'rgb(33,102,172)');
-  // grouped bars keep one trace per design and one x per dataset, in first-seen order
+  // one trace per design, one row per dataset in first-seen order (scores across, datasets down)
   const ds = datasetScoresFigure({ m1: { A: 1, B: 2 }, m2: { B: 3, C: 4 } });
-  assert.deepEqual(ds.data.map((t) => [t.name, (t as unknown as { x: string[] }).x, (t as unknown as { y: unknown[] }).y]), [['m1', ['A', 'B', 'C'], [1, 2, null]], ['m2', ['A', 'B', 'C'], [null, 3, 4]]]);
+  assert.deepEqual(ds.data.map((t) => [t.name, (t as unknown as { x: unknown[] }).x]), [['m1', [1, 2, null]], ['m2', [null, 3, 4]]]);
+  assert.deepEqual((ds.layout.yaxis as { ticktext: string[] }).ticktext, ['A', 'B', 'C']);
+  const rows = ds.data.map((t) => (t as unknown as { y: number[] }).y.map((v) => Math.round(v) || 0));
+  assert.deepEqual(rows, [[0, 1, 2], [0, 1, 2]], 'both designs on the same rows');
 });
 
-test('exportFigures at a stated DPI writes it into the PNG, and PDF as one vector page of the figure\'s size', async () => {
+test('the dataset figure fits a paper page: 7 in wide, under 9 in tall for 21 datasets × 11 designs, grouped by category', () => {
+  const cats: Record<string, number> = { Classification: 3, Clustering: 2, PairClassification: 3, Reranking: 2, Retrieval: 3, STS: 7, Summarization: 1 };
+  const categories: Record<string, string> = {};
+  for (const [c, n] of Object.entries(cats)) for (let i = 0; i < n; i++) categories[`${c}Set${i}`] = c;
+  const designs = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'base-mean', 'base-eos', 'use-lite', 'minilm'];
+  const scores = Object.fromEntries(designs.map((d, k) => [d, Object.fromEntries(Object.keys(categories).map((ds, i) => [ds, ((k * 7 + i * 3) % 10) / 10]))]));
+  // datasets given out of category order come back grouped, categories in the stated order
+  const fig = datasetScoresFigure(scores, { datasets: Object.keys(categories).reverse(), categories, categoryOrder: Object.keys(cats) });
+  assert.ok(fig.layout.width! <= 7 * 96 && fig.layout.width === PAGE_WIDTH_PX, `width ${fig.layout.width} px`);
+  assert.ok(fig.layout.height! <= 9 * 96, `height ${fig.layout.height} px = ${(fig.layout.height! / 96).toFixed(1)} in`);
+  const legend = fig.layout.legend as { orientation: string; y: number };
+  assert.ok(legend.orientation === 'h' && legend.y < 0, 'the legend below the plot, not beside it');
+  const ticks = (fig.layout.yaxis as { ticktext: string[] }).ticktext;
+  assert.equal(ticks.length, 21 + 7);
+  assert.deepEqual(ticks.filter((t) => t.startsWith('<b>')), Object.keys(cats).map((c) => `<b>${c}</b>`));
+  assert.equal(ticks[ticks.indexOf('<b>STS</b>') + 1], 'STSSet6', 'a category\'s datasets follow its header');
+  // the designs' dots within a row stay inside the row
+  const ys = fig.data.map((t) => (t as unknown as { y: number[] }).y[0]!);
+  assert.ok(Math.max(...ys) - Math.min(...ys) < 1, `dodge ${Math.max(...ys) - Math.min(...ys)} rows`);
+});
+
+test('the one export (no options, as every notebook calls it): PNG at 300 dpi written into the file, SVG, and PDF as one vector page of the figure\'s size', async () => {
   requireChromium();
   const dir = mkdtempSync(join(tmpdir(), 'pa-fig-dpi-'));
   try {
-    const files = await exportFigures([{ name: 'loss', figure: loss }], dir, { formats: ['png', 'pdf'], dpi: 300 });
-    assert.deepEqual(files, ['loss.png', 'loss.pdf'].map((f) => join(dir, f)));
+    assert.deepEqual([EXPORT_DPI, [...EXPORT_FORMATS]], [300, ['png', 'svg', 'pdf']]);
+    const all = await exportFigures([{ name: 'loss', figure: loss }], dir);
+    assert.deepEqual(all, ['loss.png', 'loss.svg', 'loss.pdf'].map((f) => join(dir, f)));
+    const files = [all[0]!, all[2]!];
     assert.deepEqual(pngSize(readFileSync(join(dir, 'loss.png'))), { width: 800 * 300 / 96, height: 480 * 300 / 96 });
     // Python reads the chunks (zlib's CRC, its own parser) and the PDF's page box
     const code = `
@@ -202,6 +232,17 @@ test('one colour per design: a user design never takes a study colour; legends s
   for (const [i, c] of users.entries()) assert.ok(!fixed.has(c), `user design ${i} has a study colour ${c}`);
   assert.equal(new Set(users.slice(0, 3)).size, 3, 'm7, m8, m9 differ');
   assert.notEqual(designColor('m7'), designColor('use-lite'));
+  // every design and reference row its own colour, far apart (CIELAB ΔE): m5/minilm and m1/use-lite were one hue
+  const rows = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'base-mean', 'base-eos', 'use-lite', 'minilm'];
+  const fixedColors = rows.map(designColor);
+  assert.equal(new Set(fixedColors).size, rows.length, `distinct: ${fixedColors.join(' ')}`);
+  for (let i = 0; i < rows.length; i++) for (let j = i + 1; j < rows.length; j++) {
+    assert.ok(deltaE(fixedColors[i]!, fixedColors[j]!) >= 15, `${rows[i]} ${fixedColors[i]} and ${rows[j]} ${fixedColors[j]}: ΔE ${deltaE(fixedColors[i]!, fixedColors[j]!).toFixed(1)}`);
+  }
+  const all = [...fixedColors, ...USER_COLORS];
+  for (let i = rows.length; i < all.length; i++) for (let j = 0; j < i; j++) {
+    assert.ok(deltaE(all[i]!, all[j]!) >= 22, `user colour ${all[i]} and ${all[j]}: ΔE ${deltaE(all[i]!, all[j]!).toFixed(1)}`);
+  }
   assert.equal(designColor('m3'), DESIGN_COLORS.m3);
   setDesignColor('m7', '#000000');
   assert.equal(designColor('m7'), '#000000');
@@ -213,12 +254,12 @@ test('one colour per design: a user design never takes a study colour; legends s
 });
 
 test('small things: no -0.00, no exponent in a table, integer loss steps, no error caps with one seed', () => {
-  assert.equal(signedFixed(-0.001, 2), '0.00');
-  assert.equal(signedFixed(0.004, 2), '0.00');
+  assert.equal(signedFixed(-0.001, 2), '±0.00');
+  assert.equal(signedFixed(0.004, 2), '±0.00');
   assert.equal(signedFixed(0.5, 2), '+0.50');
-  assert.equal(signedFixed(-0.3, 2), '-0.30');
+  assert.equal(signedFixed(-0.3, 2), '−0.30');
   const zeroHeat = differenceHeatmapFigure({ rows: ['m2'], cols: ['STS'], values: [[-0.0004]] });
-  assert.deepEqual((zeroHeat.data[0] as unknown as { text: string[] }).text, ['0.00']);
+  assert.deepEqual((zeroHeat.data[0] as unknown as { text: string[] }).text, ['±0.00']);
   assert.equal(formatCell(-9.392e-5, 3), '0.000');
   assert.equal(formatCell(0.12345, 3), '0.123');
   assert.equal(formatCell(12, 3), '12');
@@ -230,3 +271,55 @@ test('small things: no -0.00, no exponent in a table, integer loss steps, no err
   const seeds = categoryScoresFigure({ m1: { STS: { mean: 0.5, lo: 0.4, hi: 0.6 } } });
   assert.equal((seeds.data[0] as unknown as { error_y: { visible: boolean } }).error_y.visible, true);
 });
+
+test('one formatter per kind of number, shared by the report tables, notebook tables and the heatmap', () => {
+  assert.equal(formatScore(0.514), '0.5140');
+  assert.equal(formatScore(1), '1.0000');
+  assert.equal(formatScore(-0.012, 3), '−0.012');
+  assert.equal(formatScore(-0.00001, 3), '0.000', 'never −0.000');
+  assert.equal(formatDifference(-0.01), '−0.0100');
+  assert.equal(formatDifference(0.01, 2), '+0.01');
+  assert.equal(formatSeconds(2.33), '2.3');
+  assert.equal(formatP(0.00001), '<0.0001');
+  // the report table's numbers are these formatters (4 decimals), the heatmap's the same at 2
+  assert.equal(formatNumber(-0.01, true), '−0.0100');
+  assert.equal(formatNumber(-0.01, false), '−0.0100');
+  const h = differenceHeatmapFigure({ rows: ['m2'], cols: ['STS'], values: [[-0.01]] });
+  assert.deepEqual((h.data[0] as unknown as { text: string[] }).text, [formatDifference(-0.01, 2)]);
+  // column kinds: by name, else whole numbers are counts, else scores
+  assert.equal(columnKind('seconds', [2.33]), 'seconds');
+  assert.equal(columnKind('encode s', [1.5]), 'seconds');
+  assert.equal(columnKind('Holm p', [0.5]), 'p');
+  assert.equal(columnKind('difference', [0.5]), 'difference');
+  assert.equal(columnKind('files', [3, 12]), 'count');
+  assert.equal(columnKind('m1', [1, 0.514]), 'score');
+  // a notebook table: one format per column ("1" among "0.514" is 1.000; seconds one decimal)
+  const html = tableHtml(aq.from([{ design: 'm1', score: 1, seconds: 2.33, steps: 2, difference: -0.01 }, { design: 'm2', score: 0.514, seconds: 12, steps: 10, difference: 0.02 }]), { digits: 3 });
+  const cells = [...html.matchAll(/<td[^>]*>([^<]*)<\/td>/g)].map((m) => m[1]);
+  assert.deepEqual(cells, ['m1', '1.000', '2.3', '2', '−0.010', 'm2', '0.514', '12.0', '10', '+0.020']);
+});
+
+test('a user design\'s row is labelled with its pooling, beside the study\'s descriptive names', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pa-label-'));
+  try {
+    mkdirSync(join(dir, 'seed-1', 'm9', 'final'), { recursive: true });
+    writeFileSync(join(dir, 'seed-1', 'm9', 'final', 'config.json'), JSON.stringify({ design: { name: 'm9', pooling: 'max', attention: 'bidirectional' } }));
+    assert.equal(designLabel('m9', dir), 'm9 (max)');
+    assert.equal(designLabel('m9'), 'm9', 'unknown without its run folder');
+    assert.equal(designLabel('m1', dir), 'Model 1 (EOS-last, causal)');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** CIE76 colour difference of two #rrggbb colours (sRGB, D65). */
+function deltaE(a: string, b: string): number {
+  const lab = (hex: string) => {
+    const [r, g, bl] = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16) / 255).map((v) => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)) as [number, number, number];
+    const f = (t: number) => (t > 216 / 24389 ? Math.cbrt(t) : (24389 / 27 * t + 16) / 116);
+    const x = f((0.4124 * r + 0.3576 * g + 0.1805 * bl) / 0.95047), y = f(0.2126 * r + 0.7152 * g + 0.0722 * bl), z = f((0.0193 * r + 0.1192 * g + 0.9505 * bl) / 1.08883);
+    return [116 * y - 16, 500 * (x - y), 200 * (y - z)];
+  };
+  const [p, q] = [lab(a), lab(b)];
+  return Math.hypot(p[0]! - q[0]!, p[1]! - q[1]!, p[2]! - q[2]!);
+}

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../src/notebook/context.ts';
@@ -96,7 +96,7 @@ test('00-setup executes headless: executed copy with outputs, figures exported, 
     const pngs = copy.cells.flatMap((c) => (c.outputs ?? []) as { data?: Record<string, string> }[]).filter((o) => o.data?.['image/png']);
     assert.ok(figureCount >= 1 && pngs.length === figureCount, `${figureCount} figures, ${pngs.length} static PNGs`);
     assert.deepEqual([...Buffer.from(pngs[0]!.data!['image/png']!, 'base64').subarray(1, 4)], [0x50, 0x4e, 0x47]);
-    for (const ext of ['png', 'svg']) assert.ok(existsSync(join(out, 'figures', `00-data-files.${ext}`)), `figures/00-data-files.${ext}`);
+    for (const ext of ['png', 'svg', 'pdf']) assert.ok(existsSync(join(out, 'figures', `00-data-files.${ext}`)), `figures/00-data-files.${ext} (the one export: PNG, SVG, PDF)`);
     assert.deepEqual([...readFileSync(join(out, 'figures', '00-data-files.png')).subarray(1, 4)], [0x50, 0x4e, 0x47]);
     const env = JSON.parse(readFileSync(join(out, 'environment.json'), 'utf8')) as { node: string; profile: string };
     assert.equal(env.node, process.version);
@@ -137,3 +137,56 @@ test('stripNotebook removes outputs, counts and execution metadata, and nothing 
   assert.deepEqual(parseNotebook(serializeNotebook(s), 'x'), s);
 });
 
+
+test("JupyterLab's save hook: a saved notebook with an unchanged source leaves git status clean; a changed source stays modified and unstaged", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pa-save-hook-'));
+  const git = (...args: string[]) => {
+    const r = spawnSync('git', ['-C', dir, ...args], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `git ${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  const hook = (file: string) => spawnSync(join(projectRoot, '.venv', 'bin', 'python'), ['-c',
+    'import sys; sys.path.insert(0, sys.argv[1]); import pa_save_hook as h; h.post_save(model={"type": "notebook"}, os_path=sys.argv[2]); h._pending.join(); print(h.refresh(sys.argv[2]))',
+    join(projectRoot, 'scripts', 'jupyter'), file], { encoding: 'utf8' });
+  try {
+    // a repository set up as scripts/setup.sh sets up this one (node_modules linked, for the filter's tsx)
+    symlinkSync(join(projectRoot, 'node_modules'), join(dir, 'node_modules'));
+    writeFileSync(join(dir, '.gitattributes'), readFileSync(join(projectRoot, '.gitattributes')));
+    writeFileSync(join(dir, '.gitignore'), 'node_modules\n');
+    git('init', '-q');
+    git('config', 'user.email', 'test@example.com');
+    git('config', 'user.name', 'test');
+    git('config', 'filter.strip-notebook.clean', `node --import tsx ${join(projectRoot, 'scripts', 'strip-notebook-filter.ts')} %f`);
+    git('config', 'filter.strip-notebook.smudge', 'cat');
+    mkdirSync(join(dir, 'notebooks'));
+    const source = readFileSync(join(projectRoot, 'notebooks', '00-setup.ipynb'), 'utf8');
+    const file = join(dir, 'notebooks', '00-setup.ipynb');
+    writeFileSync(file, source);
+    git('add', '.');
+    git('commit', '-q', '-m', 'source');
+    // "saved from JupyterLab": outputs and counts on disk, the source unchanged, so the file grows
+    const saved = parseNotebook(source, 'x');
+    const code = saved.cells.findIndex((c) => c.cell_type === 'code');
+    saved.cells[code] = { ...saved.cells[code]!, execution_count: 1, outputs: [{ output_type: 'stream', name: 'stdout', text: ['[notebook] profile smoke\n'] }] };
+    writeFileSync(file, JSON.stringify(saved, null, 1) + '\n');
+    assert.equal(git('diff', '--', 'notebooks'), '', 'the filter gives back the committed source');
+    assert.equal(git('status', '--porcelain', 'notebooks'), ' M notebooks/00-setup.ipynb\n', 'without the hook git trusts the size change');
+    const r = hook(file);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'refreshed');
+    assert.equal(git('status', '--porcelain', 'notebooks'), '', 'after the hook: clean');
+    assert.equal(git('diff', '--cached', '--name-only'), '', 'nothing staged');
+    // a real change of the source: left modified, not staged
+    saved.cells[code] = { ...saved.cells[code]!, source: [cellSource(saved.cells[code]!), '\n// edited'] };
+    writeFileSync(file, JSON.stringify(saved, null, 1) + '\n');
+    const r2 = hook(file);
+    assert.equal(r2.stdout.trim(), 'changed', r2.stderr);
+    assert.equal(git('status', '--porcelain', 'notebooks'), ' M notebooks/00-setup.ipynb\n');
+    assert.equal(git('diff', '--cached', '--name-only'), '');
+    // and the lab passes the hook to jupyter-lab, its module on PYTHONPATH
+    const lab = readFileSync(join(projectRoot, 'scripts', 'lab.ts'), 'utf8');
+    assert.match(lab, /--ContentsManager\.post_save_hook=\$\{SAVE_HOOK\}/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

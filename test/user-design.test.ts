@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { inspect } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { stories260K } from './helpers.ts';
 import { registerDesign } from '../src/pooling/index.ts';
@@ -46,6 +47,37 @@ test('a pooling that uses a variable of its cell is refused: the run folder coul
     pooling: { name: 'uses-closure', description: '', create: () => ({ name: 'uses-closure', options: {}, variables: {}, pool: ({ mask }) => tf.ones([mask.shape[0], width]) as tf.Tensor2D }) },
   }), /pooling 'uses-closure'.*width is not defined/s);
   assert.throws(() => registerDesign({ name: 'm1', attention: 'causal', pooling: maxPooling }), /built in/);
+});
+
+test('a runtime error in a pooling shows its message first, then the hint, and no stack of tfjs internals', () => {
+  const SCALE = 2; // a variable of the "cell": create keeps only its own source
+  let err: Error | undefined;
+  try {
+    registerDesign({
+      name: 'bad-scale', attention: 'causal',
+      pooling: { name: 'uses-scale', description: '', create: () => ({ name: 'uses-scale', options: {}, variables: {}, pool: ({ hiddenStates }) => tf.mul(tf.mean(hiddenStates[0]!, 1), SCALE) as tf.Tensor2D }) },
+    });
+  } catch (e) { err = e as Error; }
+  assert.ok(err, 'registration refused');
+  const lines = err.message.split('\n').map((l) => l.trim());
+  assert.equal(lines[0], "pooling 'uses-scale': SCALE is not defined", 'the message first');
+  assert.equal(lines.at(-1), "create is kept as source text and rebuilt in every process: it may use tf.* and src/pooling's helpers only; define SCALE inside create");
+  // what tslab prints for an uncaught error is its stack: the same text, no frames (tfjs-core/src/engine.ts exists nowhere)
+  assert.equal(err.stack, `PoolingError: ${err.message}`);
+  assert.doesNotMatch(inspect(err), /tfjs-core|engine\.ts|\n\s+at /);
+  // the same in create itself, and for a variable tslab reaches through its exports object
+  assert.throws(() => registerDesign({
+    name: 'bad-scale-create', attention: 'causal',
+    pooling: { name: 'scale-in-create', description: '', create: () => { const k = SCALE; return { name: 'scale-in-create', options: {}, variables: {}, pool: ({ hiddenStates }) => tf.mul(tf.mean(hiddenStates[0]!, 1), k) as tf.Tensor2D }; } },
+  }), (e: Error) => /^pooling 'scale-in-create': SCALE is not defined\n[^]*define SCALE inside create$/.test(e.message));
+  const viaExports = new Function('return () => ({ name: "tslab-var", options: {}, variables: {}, pool: (p) => tf.mul(p.hiddenStates[0].mean(1), exports.WIDTH) })')();
+  assert.throws(() => registerDesign({ name: 'bad-tslab', attention: 'causal', pooling: { name: 'tslab-var', description: '', create: viaExports } }),
+    (e: Error) => /^pooling 'tslab-var': its create\(\) uses WIDTH, a variable of the notebook\n[^]*define WIDTH inside create$/.test(e.message));
+  // other runtime errors: the message first, then where it ran
+  assert.throws(() => registerDesign({
+    name: 'bad-matmul', attention: 'causal',
+    pooling: { name: 'bad-matmul', description: '', create: () => ({ name: 'bad-matmul', options: {}, variables: {}, pool: ({ hiddenStates }) => tf.matMul(hiddenStates[0]!, hiddenStates[0]!) as unknown as tf.Tensor2D }) },
+  }), (e: Error) => /^pooling 'bad-matmul': Error in matMul[^\n]*\n  \(in pool\(\), on a test batch/.test(e.message) && !/\n\s+at /.test(e.stack!));
 });
 
 test('a registered design trains, and another process rebuilds it from the run folder alone with the same vectors', async () => {

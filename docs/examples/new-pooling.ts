@@ -2,7 +2,8 @@
 // it). The pooling reads every layer's hidden states [batch, seq, dim] and the padding mask, and
 // returns [batch, dim]. Its create() may use tf.* and src/pooling's helpers (ParamFactory, …) only:
 // it is saved as source with the run, so every later stage rebuilds it from the run folder.
-// registerDesign checks it at once on a tiny batch (a wrong shape or dtype is reported here).
+// registerDesign checks it at once on a tiny batch (a wrong shape or dtype is reported here). A constant
+// of the cell used inside create fails there with "X is not defined" and the hint: define X inside create.
 import * as tf from '@tensorflow/tfjs';
 const nb = require('../src/notebook/index.ts');
 

@@ -1,7 +1,9 @@
 // The paper's comparison table as a heatmap: rows designs, columns categories, cells the difference
-// to the reference design (m1), written with their significance marks (e.g. '*' p<0.05 after Holm).
+// to the reference design (m1), written with their significance marks (e.g. '*' p<0.05 after Holm)
+// in the tables' difference format (+0.12, −0.12: a true minus sign).
 // Diverging colours centred on 0, so better and worse than the reference read at a glance.
 import { baseLayout, checkFinite, type Figure } from './figure.ts';
+import { formatDifference } from '../report/format.ts';
 
 export interface DifferenceTable {
   /** design names, top to bottom */
@@ -16,11 +18,9 @@ export interface DifferenceTable {
   reference?: string;
 }
 
-/** `+0.12` / `-0.12` / `0.00`: a value that rounds to zero is printed without a sign (never `-0.00`). */
+/** `+0.12` / `−0.12` / `±0.00`: the report tables' difference format (src/report/format.ts), at `digits`. */
 export function signedFixed(v: number, digits: number): string {
-  const s = v.toFixed(digits);
-  if (Number(s) === 0) return (0).toFixed(digits);
-  return v > 0 ? `+${s}` : s;
+  return formatDifference(v, digits);
 }
 
 export function differenceHeatmapFigure(t: DifferenceTable, opts: { title?: string; digits?: number } = {}): Figure {

@@ -19,16 +19,24 @@ export type ImageFormat = 'png' | 'svg' | 'pdf';
 /** CSS pixels per inch: a figure's width/height are CSS pixels, so a PNG at `dpi` has scale dpi / 96. */
 export const CSS_PX_PER_INCH = 96;
 
+/**
+ * The study's one export: every notebook (00–07) and `reproduce` write each figure as PNG at 300 dpi
+ * (the resolution in the file), SVG and PDF (vector, one page of the figure's size), so a figure from
+ * any stage can go into the paper as it is.
+ */
+export const EXPORT_FORMATS: readonly ImageFormat[] = ['png', 'svg', 'pdf'];
+export const EXPORT_DPI = 300;
+
 export interface ExportOptions {
-  /** default ['png', 'svg'] */
+  /** default EXPORT_FORMATS (PNG, SVG and PDF) */
   formats?: ImageFormat[];
   /** pixels; default: the figure's layout.width/height, else 800 × 480 */
   width?: number;
   height?: number;
   /** PNG resolution in dots per inch of the figure's size in CSS pixels (written into the PNG's pHYs
-   *  chunk); default 192 (scale 2). Overrides `scale`. */
+   *  chunk); default EXPORT_DPI (300). Overrides `scale`. */
   dpi?: number;
-  /** PNG pixel density (2 = 192 dpi); default 2 */
+  /** PNG pixel density (2 = 192 dpi); default EXPORT_DPI / 96 */
   scale?: number;
   /** Chromium binary; default env PA_CHROMIUM, else /usr/bin/chromium (Debian's `chromium`) */
   executablePath?: string;
@@ -90,11 +98,12 @@ function decodeDataUrl(url: string, format: 'png' | 'svg', name: string): Buffer
 }
 
 /**
- * Render each figure to `<outDir>/<name>.png` and `.svg` (or `formats`, which may add `pdf`). Returns
- * the written paths, in figure order then format order. Names must be plain file names.
+ * Render each figure to `<outDir>/<name>.png`, `.svg` and `.pdf` at 300 dpi (EXPORT_FORMATS,
+ * EXPORT_DPI: the one export every notebook uses; `formats`/`dpi` only for tests and special cases).
+ * Returns the written paths, in figure order then format order. Names must be plain file names.
  */
 export async function exportFigures(figs: { name: string; figure: Figure }[], outDir: string, opts: ExportOptions = {}): Promise<string[]> {
-  const formats = opts.formats ?? ['png', 'svg'];
+  const formats = opts.formats ?? [...EXPORT_FORMATS];
   const seen = new Set<string>();
   for (const { name } of figs) {
     if (!SAFE_NAME.test(name)) throw new Error(`figure name '${name}' is not a plain file name (letters, digits, . _ -)`);
@@ -110,7 +119,7 @@ export async function exportFigures(figs: { name: string; figure: Figure }[], ou
   const written: string[] = [];
   try {
     const page = context.pages()[0] ?? (await context.newPage());
-    const dpi = opts.dpi ?? CSS_PX_PER_INCH * (opts.scale ?? 2);
+    const dpi = opts.dpi ?? (opts.scale !== undefined ? CSS_PX_PER_INCH * opts.scale : EXPORT_DPI);
     if (!(dpi > 0 && dpi <= 2400)) throw new Error(`dpi must be in (0, 2400], got ${dpi}`);
     // A file:// page with a <script src>: Chromium streams and compiles the 4.8 MB library off the
     // main thread, 35–50% faster than injecting it as inline text.

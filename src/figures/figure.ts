@@ -25,16 +25,19 @@ export interface Figure {
 
 /**
  * The one colour map of the study, keyed by design name: the same design has the same colour in every
- * figure. The study's designs and reference rows have fixed colours; user designs (m7, m8, … from
- * 07-new-pooling, or any other name) take USER_COLORS, which no fixed entry uses, so a new design never
- * shares a colour with the study's. setDesignColor pins one by hand.
+ * figure, and no two designs or reference rows share one (m1–m6 seaborn's "deep" hues; the base model
+ * greys, mean light and EOS dark; the outside encoders khaki and cyan). User designs (m7, m8, … from
+ * 07-new-pooling, or any other name) take USER_COLORS, each at least ΔE 22 (CIELAB) from every fixed
+ * colour and from each other (test/figures.test.ts measures it), so a new design never looks like one
+ * of the study's. setDesignColor pins one by hand.
  */
 export const DESIGN_COLORS: Record<string, string> = {
   m1: '#4c72b0', m2: '#dd8452', m3: '#55a868', m4: '#c44e52', m5: '#8172b3', m6: '#937860',
-  'base-mean': '#8c8c8c', 'base-eos': '#b0b0b0', base: '#8c8c8c', 'use-lite': '#2f4b7c',
-  minilm: '#665191',
+  'base-mean': '#8c8c8c', 'base-eos': '#3d3d3d', base: '#8c8c8c', 'use-lite': '#ccb974',
+  minilm: '#64b5cd',
 };
-export const USER_COLORS = ['#da8bc3', '#ccb974', '#64b5cd', '#e45756', '#17becf', '#a05195', '#bcbd22', '#7f3c8d'];
+/** pink, gold, teal, magenta, grass green, navy, vermilion, maroon, violet, olive */
+export const USER_COLORS = ['#da8bc3', '#e6ab02', '#008080', '#e7298a', '#66a61e', '#000080', '#e6550d', '#800000', '#7f3c8d', '#bcbd22'];
 
 const pinned = new Map<string, string>();
 

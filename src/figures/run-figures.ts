@@ -1,5 +1,5 @@
 // Every figure of a study run, built from the run folder's files (stats.json, seed-*/<design>/loss.jsonl,
-// the trained heads) and exported as PNG and SVG into <run>/figures. The figure inputs are also kept as
+// the trained heads) and exported (PNG at 300 dpi, SVG, PDF: exportFigures' one setting) into <run>/figures. The figure inputs are also kept as
 // <run>/figures/data.json so a notebook can restyle them without recomputing.
 import { existsSync, readFileSync } from 'node:fs';
 import {
@@ -20,6 +20,9 @@ export interface RunFigureData {
   intervalMethod: string;
   differences: DifferenceTable;
   datasetScores: DatasetScores;
+  /** dataset → task category, and the categories' order (the dataset figure groups by them) */
+  datasetCategories: Record<string, string>;
+  categories: string[];
   layerSpearman: LayerSeries[];
   layerNorms: LayerWeights[];
 }
@@ -62,6 +65,12 @@ function differenceTable(stats: Stats): DifferenceTable {
       return `${t?.wilcoxon?.pvalue != null && t.wilcoxon.pvalue < 0.05 ? '*' : ''}${t?.p_holm != null && t.p_holm < 0.05 ? '†' : ''}`;
     })),
   };
+}
+
+function datasetCategories(stats: Stats): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const sets of Object.values(stats.dataset_scores)) for (const [k, v] of Object.entries(sets)) out[k] ??= v.category;
+  return out;
 }
 
 function datasetScores(stats: Stats): DatasetScores {
@@ -112,13 +121,14 @@ export async function writeRunFigures(runDir: string, opts: { layerPairs?: numbe
   const data: RunFigureData = {
     loss: readLossCurves(firstSeed, trained), categoryScores: scores, intervalMethod: method,
     differences: differenceTable(stats), datasetScores: datasetScores(stats),
+    datasetCategories: datasetCategories(stats), categories: stats.categories,
     layerSpearman: layers.spearman, layerNorms: layers.norms,
   };
   const figs: { name: string; figure: Figure }[] = [
     { name: 'loss-curves', figure: lossCurvesFigure(data.loss) },
     { name: 'category-scores', figure: categoryScoresFigure(data.categoryScores, { title: `Category scores (${method})` }) },
     { name: 'difference-heatmap', figure: differenceHeatmapFigure(data.differences, { title: `Difference to ${stats.baseline} (* Wilcoxon p<0.05, † Holm p<0.05)` }) },
-    { name: 'dataset-scores', figure: datasetScoresFigure(data.datasetScores) },
+    { name: 'dataset-scores', figure: datasetScoresFigure(data.datasetScores, { categories: data.datasetCategories, categoryOrder: data.categories }) },
     { name: 'layer-spearman', figure: layerSpearmanFigure(data.layerSpearman) },
     ...data.layerNorms.map((w) => ({ name: `layer-embedding-norms-${w.design}`, figure: layerNormsFigure(w) })),
   ];

@@ -7,6 +7,7 @@ import type { ColumnTable } from 'arquero';
 import type { Figure } from '../figures/figure.ts';
 import { plotlyJsPath } from '../figures/export.ts';
 import { displayHtml } from './display.ts';
+import { columnKind, formatAs, formatCount, formatScore, type NumberKind } from '../report/format.ts';
 
 let plotlyEmbedded = false;
 
@@ -53,7 +54,14 @@ export function show(fig: Figure): void {
   displayHtml(html);
 }
 
-export interface TableOptions { limit?: number; caption?: string; digits?: number }
+export interface TableOptions {
+  limit?: number;
+  caption?: string;
+  /** decimals of score and difference columns (default 4) */
+  digits?: number;
+  /** a column's kind of number, where its name does not tell (see columnKind in src/report/format.ts) */
+  kinds?: Record<string, NumberKind>;
+}
 
 /** Show an arquero table as HTML in the notebook. */
 export function showTable(table: ColumnTable, opts: TableOptions = {}): void {
@@ -61,15 +69,21 @@ export function showTable(table: ColumnTable, opts: TableOptions = {}): void {
 }
 
 /**
- * A number as a table shows it: integers as they are, others with exactly `digits` decimals — never
- * in exponent form (`-9.392e-5` in a three-digit column reads as `-0.000`… which is then `0.000`),
- * never `-0.000`.
+ * A number as a table shows it, alone: integers as they are, others as a score with exactly `digits`
+ * decimals (src/report/format.ts) — never in exponent form (`-9.392e-5` in a three-digit column reads
+ * as `-0.000`… which is then `0.000`), never `-0.000`, a true minus sign. In a table every number
+ * of a column is formatted by the column's kind (columnFormatter).
  */
 export function formatCell(v: unknown, digits: number): string {
   if (typeof v !== 'number') return v === null || v === undefined ? '' : String(v);
-  if (!Number.isFinite(v) || Number.isInteger(v)) return String(v);
-  const s = v.toFixed(digits);
-  return Number(s) === 0 ? (0).toFixed(digits) : s;
+  if (Number.isInteger(v)) return formatCount(v);
+  return formatScore(v, digits);
+}
+
+/** The formatter of one column: one kind of number for all its values (scores, differences, seconds, p, counts). */
+export function columnFormatter(name: string, values: readonly unknown[], digits: number, kind?: NumberKind): (v: unknown) => string {
+  const k = kind ?? columnKind(name, values);
+  return (v: unknown) => (typeof v === 'number' ? formatAs(k, v, digits) : v === null || v === undefined ? '' : String(v));
 }
 
 /** An arquero table as HTML: first `limit` rows (default 50), an optional caption; wide tables scroll inside the page width. */
@@ -77,7 +91,7 @@ export function tableHtml(table: ColumnTable, opts: TableOptions = {}): string {
   const limit = opts.limit ?? 50;
   const digits = opts.digits ?? 4;
   // arquero escapes the formatted text itself
-  const format = Object.fromEntries(table.columnNames().map((c) => [c, (v: unknown) => formatCell(v, digits)]));
+  const format = Object.fromEntries(table.columnNames().map((c) => [c, columnFormatter(c, table.array(c) as unknown[], digits, opts.kinds?.[c])]));
   const html = `<div style="max-width:100%;overflow-x:auto">${table.toHTML({ limit, format })}</div>`;
   const caption = opts.caption ? `<p><b>${escapeHtml(opts.caption)}</b></p>\n` : '';
   const more = table.numRows() > limit ? `\n<p><i>${table.numRows()} rows; first ${limit} shown</i></p>` : '';

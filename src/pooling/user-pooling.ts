@@ -40,10 +40,12 @@ export function factorySource(create: PoolingFactory['create']): string {
 /** Rebuild a factory's `create` from its source, with only `tf` and src/pooling's helpers in scope. */
 export function createFromSource(poolingName: string, source: string): PoolingFactory['create'] {
   // A cell's variables reach a function through tslab's exports object: such a function is not self-contained.
-  const foreign = /\b(__tslab__|exports\.|require\s*\()/.exec(source);
+  const foreign = /\b(?:__tslab__\.)?exports\.([A-Za-z_$][\w$]*)|\b(__tslab__|require\s*\()/.exec(source);
   if (foreign) {
-    throw new Error(`pooling '${poolingName}': its create() uses '${foreign[1]}', i.e. something defined outside the function; ` +
-      `it may use only tf.* (import * as tf from '@tensorflow/tfjs' in the same cell) and src/pooling's helpers (${Object.keys(SCOPE).filter((k) => k !== 'tf' && k !== '__name').join(', ')})`);
+    const helpers = Object.keys(SCOPE).filter((k) => k !== 'tf' && k !== '__name').join(', ');
+    throw new PoolingError(foreign[1]
+      ? `pooling '${poolingName}': its create() uses ${foreign[1]}, a variable of the notebook\n  ${SOURCE_HINT} (${helpers}); define ${foreign[1]} inside create`
+      : `pooling '${poolingName}': its create() uses '${foreign[2]}', i.e. something defined outside the function\n  ${SOURCE_HINT} (${helpers}; tf from import * as tf from '@tensorflow/tfjs' in the same cell)`);
   }
   let fn: unknown;
   try {
@@ -53,6 +55,35 @@ export function createFromSource(poolingName: string, source: string): PoolingFa
   }
   if (typeof fn !== 'function') throw new Error(`pooling '${poolingName}': its saved source is not a function`);
   return fn as PoolingFactory['create'];
+}
+
+/** What every user-pooling error ends with: why a name of the cell is unknown inside the pooling. */
+export const SOURCE_HINT = "create is kept as source text and rebuilt in every process: it may use tf.* and src/pooling's helpers only";
+
+function errorMessage(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * An error of a user's pooling as the notebook shows it: the pooling's own message first, then where
+ * it ran, then the hint — and no stack. The frames would be this file's and tfjs's internals
+ * (source-mapped to paths like tfjs-core/src/engine.ts that exist nowhere on disk), never the user's
+ * cell: the pooling runs from its rebuilt source. A name that is not defined (a variable of the cell)
+ * gets the hint to define it inside create.
+ */
+export function poolingError(message: string, where: string, cause: unknown): Error {
+  const undefinedName = cause instanceof ReferenceError ? /^(\S+) is not defined$/.exec(cause.message)?.[1] : undefined;
+  const hint = undefinedName ? `${SOURCE_HINT}; define ${undefinedName} inside create` : cause instanceof ReferenceError ? SOURCE_HINT : '';
+  // no `cause`: Node prints an error's cause with its full stack, which is what this leaves out
+  return new PoolingError(`${message}\n  ${where}${hint ? `\n  ${hint}` : ''}`);
+}
+
+export class PoolingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PoolingError';
+    this.stack = `${this.name}: ${message}`;
+  }
 }
 
 /** A small decoder config for the registration check (only the sizes a pooling reads). */
@@ -90,7 +121,7 @@ function runCheck(pooling: Pooling, model: DecoderConfig, attention: AttentionMo
     try {
       out = pooling.pool({ hiddenStates, mask, lastIndex, attention, training: false });
     } catch (e) {
-      throw new Error(`${where} failed on a test batch of ${b} sequences × ${t} tokens, width ${d}: ${(e as Error).message}`);
+      throw poolingError(`${where}: ${errorMessage(e)}`, `(in pool(), on a test batch of ${b} sequences × ${t} tokens, width ${d})`, e);
     }
     if (!(out instanceof tf.Tensor)) throw new Error(`${where} returned ${typeof out}, not a tensor; expected [batch, dim] = [${b}, ${d}] float32`);
     if (out.rank !== 2 || out.shape[0] !== b || out.shape[1] !== d || out.dtype !== 'float32') {
@@ -108,8 +139,7 @@ export function factoryFromDesign(design: Design): PoolingFactory {
   const factory: PoolingFactory = { name: design.pooling, description: design.userPooling.description, create };
   let pooling: Pooling;
   try { pooling = quietly(() => create(CHECK_CONFIG, {}, 0)); } catch (e) {
-    throw new Error(`pooling '${design.pooling}': create() failed for a test model of width ${CHECK_CONFIG.dim} (${(e as Error).message}); ` +
-      `it may use only tf.* and src/pooling's helpers, nothing else of the notebook cell`);
+    throw poolingError(`pooling '${design.pooling}': ${errorMessage(e)}`, `(in create(), for a test model of width ${CHECK_CONFIG.dim})`, e);
   }
   if (pooling.name !== design.pooling) throw new Error(`pooling '${design.pooling}': create() returned a pooling named '${pooling.name}'; the two names must be equal`);
   try { checkPoolingOutput(pooling, CHECK_CONFIG, design.attention); } finally { Object.values(pooling.variables).forEach((v) => v.dispose()); }

@@ -1,5 +1,6 @@
 // LaTeX writer for the paper-style table (booktabs; marks as superscripts).
 import { formatNumber, type Table, type Cell, type RowKind } from './table.ts';
+import { formatScore } from './format.ts';
 
 const TEX_ESCAPES: Record<string, string> = {
   '\\': '\\textbackslash{}', '&': '\\&', '%': '\\%', '$': '\\$', '#': '\\#', '_': '\\_', '{': '\\{', '}': '\\}',
@@ -22,7 +23,7 @@ function marksTex(marks: string): string {
 function ours(c: Cell, kind: RowKind): string {
   if (c.value === null) return '--';
   const v = formatNumber(c.value, kind === 'tested', '-');
-  return `$${v}${c.sd !== null ? ` \\pm ${c.sd.toFixed(4)}` : ''}${marksTex(c.marks)}$`;
+  return `$${v}${c.sd !== null ? ` \\pm ${formatScore(c.sd, 4, '-')}` : ''}${marksTex(c.marks)}$`;
 }
 
 function paper(c: Cell, kind: RowKind): string {

@@ -1,10 +1,11 @@
 // Markdown writer for the paper-style table.
 import { formatNumber, type Table, type Cell, type RowKind } from './table.ts';
+import { formatP, formatScore } from './format.ts';
 
 export function ourText(c: Cell, kind: RowKind, minus = '−'): string {
   if (c.value === null) return '—';
   const v = formatNumber(c.value, kind === 'tested', minus);
-  return v + (c.sd !== null ? ` ± ${c.sd.toFixed(4)}` : '') + c.marks;
+  return v + (c.sd !== null ? ` ± ${formatScore(c.sd, 4, minus)}` : '') + c.marks;
 }
 
 export function paperText(c: Cell, kind: RowKind, minus = '−'): string {
@@ -16,8 +17,7 @@ export function paperText(c: Cell, kind: RowKind, minus = '−'): string {
 
 /** p as text: 4 decimals, or '<0.0001'; '—' when missing. */
 export function pText(p: number | null): string {
-  if (p === null || !Number.isFinite(p)) return '—';
-  return p < 1e-4 ? '<0.0001' : p.toFixed(4);
+  return formatP(p);
 }
 
 /** The per-dataset permutation tests of the categories the Wilcoxon test cannot decide. */

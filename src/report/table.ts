@@ -7,6 +7,9 @@
 import type { Stats, CategoryTest } from './analysis.ts';
 import { paperRow, type PaperTable } from './paper-table.ts';
 import { minExactTwoSidedP } from '../stats/wilcoxon.ts';
+import { designByName } from '../designs.ts';
+import { seedDirs } from '../run-folder.ts';
+import { formatDifference, formatScore, MINUS } from './format.ts';
 
 export const MARKS = {
   wilcoxon: '*',
@@ -93,7 +96,24 @@ export const DESIGN_LABELS: Record<string, string> = {
   minilm: 'all-MiniLM-L6-v2 (reference)',
 };
 
-export function buildTable(stats: Stats, paper: PaperTable): Table {
+/**
+ * A design's row label: the study's descriptive name, else a user design named with its pooling
+ * (`m7 (max)`), found in this process (registerDesign) or in the run folder's seed folders; else the
+ * bare name.
+ */
+export function designLabel(design: string, runDir?: string): string {
+  const fixed = DESIGN_LABELS[design];
+  if (fixed) return fixed;
+  for (const dir of [undefined, ...(runDir ? seedDirs(runDir) : [])]) {
+    try {
+      const pooling = designByName(design, dir).pooling;
+      return pooling && pooling !== design ? `${design} (${pooling})` : design;
+    } catch { /* not known there */ }
+  }
+  return design;
+}
+
+export function buildTable(stats: Stats, paper: PaperTable, opts: { runDir?: string } = {}): Table {
   const alpha = stats.options.alpha;
   const testOf = (design: string, cat: string): CategoryTest | undefined =>
     stats.category_tests.find((t) => t.design === design && t.category === cat);
@@ -136,7 +156,7 @@ export function buildTable(stats: Stats, paper: PaperTable): Table {
         cells[cat] = { value: cs ? cs.score : null, sd, marks: '', paper: kind === 'baseline' ? paperCell : null, agrees: null, untestable: null };
       }
     }
-    rows.push({ design, label: DESIGN_LABELS[design] ?? design, kind, cells });
+    rows.push({ design, label: designLabel(design, opts.runDir), kind, cells });
   }
   const nSeeds = stats.seeds.length;
   const notes = [
@@ -164,10 +184,8 @@ export function buildTable(stats: Stats, paper: PaperTable): Table {
   return { categories: stats.categories, rows, paperModel: paper.base_model, notes, untestable, userTasks };
 }
 
-/** Fixed-point formatting: absolute scores plain, differences with an explicit sign (U+2212 minus). */
-export function formatNumber(v: number, signed: boolean, minus = '−'): string {
-  const s = Math.abs(v).toFixed(4);
-  if (!signed) return v < 0 ? minus + s : s;
-  if (Number(s) === 0) return '±' + s;
-  return (v < 0 ? minus : '+') + s;
+/** A table cell's number: an absolute score, or (signed) a difference with an explicit sign
+ *  (src/report/format.ts: the one formatter for each kind, also used by notebooks and figures). */
+export function formatNumber(v: number, signed: boolean, minus = MINUS): string {
+  return signed ? formatDifference(v, 4, minus) : formatScore(v, 4, minus);
 }

@@ -3,7 +3,8 @@
 // --profile). For each notebook in order: open it, Run > Run All Cells through the menu, wait for the
 // kernel to go idle, then check: no error output (and no TypeScript diagnostic on stderr), every
 // Plotly figure drawn (an SVG with its traces, not an empty div), every table rendered as HTML; save
-// it from the UI and check that git's strip filter turns the saved file back into the committed one.
+// it from the UI and check that git's strip filter turns the saved file back into the committed one,
+// and that `git status` lists it as unchanged (the lab's post-save hook refreshes git's stat cache).
 // A screenshot of each goes to <out>/screenshots. Then 07's pooling cell is rewritten through the
 // editor to max pooling, the notebook is run again, and the new pooling must be trained and in the
 // comparison. Not part of `npm test` (several minutes): `npm run test:browser`.
@@ -44,6 +45,16 @@ before(async () => {
   for (const p of ['src', 'data', 'node_modules', 'package.json', 'tsconfig.json']) {
     if (existsSync(join(projectRoot, p))) symlinkSync(join(projectRoot, p), join(WORK, p));
   }
+  // the copy is a git repository set up as scripts/setup.sh sets up the project's: the strip filter
+  // on notebooks/*.ipynb, the sources committed
+  for (const f of ['.gitattributes', '.gitignore']) writeFileSync(join(WORK, f), readFileSync(join(projectRoot, f)));
+  git('init', '-q');
+  git('config', 'user.email', 'browser-test@example.com');
+  git('config', 'user.name', 'browser test');
+  git('config', 'filter.strip-notebook.clean', `node --import tsx ${join(projectRoot, 'scripts', 'strip-notebook-filter.ts')} %f`);
+  git('config', 'filter.strip-notebook.smudge', 'cat');
+  git('add', '.gitattributes', '.gitignore', 'notebooks');
+  git('commit', '-q', '-m', 'the notebooks as committed');
   process.stderr.write(`[browser] output folder ${OUT}\n`);
   lab = await startLab({
     notebooksDir: join(WORK, 'notebooks'), profile: 'smoke', runDir: RUN, stateDir: join(OUT, 'jupyter'), log: 'pipe',
@@ -74,6 +85,13 @@ after(async () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** git in the copy of the project. */
+function git(...args: string[]): string {
+  const r = spawnSync('git', ['-C', WORK, ...args], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `git ${args.join(' ')}: ${r.stderr}`);
+  return r.stdout;
+}
 
 /** Open `name` in a fresh workspace and wait for its kernel (the notebook's own, tslab-pa). */
 async function open(name: string): Promise<number> {
@@ -193,6 +211,15 @@ async function saveAndStrip(name: string): Promise<{ savedBytes: number; strippe
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(projectRoot, 'scripts', 'strip-notebook-filter.ts'), file], { cwd: projectRoot, input: saved, encoding: 'utf8', maxBuffer: 1 << 28 });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, sources.get(name), `${name}: saved from JupyterLab and stripped, it differs from the committed notebook`);
+  // the source did not change, so git lists nothing (the post-save hook runs in the background: a few seconds)
+  assert.equal(git('diff', '--', `notebooks/${name}`), '', `${name}: git diff after the save`);
+  let status = '';
+  for (let i = 0; i < 60; i++) {
+    status = git('status', '--porcelain', 'notebooks');
+    if (status === '') break;
+    await sleep(1000);
+  }
+  assert.equal(status, '', `${name}: git status --porcelain notebooks after the save (source unchanged)`);
   return { savedBytes: statSync(file).size, strippedBytes: Buffer.byteLength(r.stdout) };
 }
 
@@ -201,8 +228,8 @@ async function shutdownKernel(): Promise<void> {
   await page.evaluate(() => (window as any).jupyterapp.shell.currentWidget.sessionContext.shutdown());
 }
 
-/** 06 exports every figure as PNG and SVG: each file is read back as an image by the browser; the
- *  report figures (no NN- prefix) also as PDF, one page each. */
+/** Every notebook exports its figures the one way (PNG, SVG, PDF): each PNG and SVG of the run is read
+ *  back as an image by the browser, and each has its PDF. */
 async function readBackExports(): Promise<void> {
   const dir = join(RUN, 'figures');
   const pngs = readdirSync(dir).filter((f) => f.endsWith('.png'));
@@ -220,7 +247,6 @@ async function readBackExports(): Promise<void> {
       }, url);
       assert.ok(size.w >= 300 && size.h >= 200, `${f} reads back as a ${size.w}×${size.h} image`);
     }
-    if (/^\d\d-/.test(png)) continue; // drawn by another notebook's cell, PNG and SVG only
     const pdf = readFileSync(join(dir, png.replace(/\.png$/, '.pdf')));
     assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-', `${png.replace(/\.png$/, '.pdf')} is a PDF`);
   }
