@@ -82,7 +82,7 @@ function datasetScores(stats: Stats): DatasetScores {
 }
 
 /** Per-layer STS Spearman of the base model and each trained design, and the multi-layer heads' layer-embedding norms. */
-async function layerAnalysis(seedDir: string, limit: number): Promise<{ spearman: LayerSeries[]; norms: LayerWeights[] }> {
+export async function layerAnalysis(seedDir: string, limit: number): Promise<{ spearman: LayerSeries[]; norms: LayerWeights[] }> {
   const { initBackend } = await import('../backend/index.ts');
   const { loadModel } = await import('../model/load.ts');
   const { loadEmbeddingModel } = await import('../embedding/embedding-model.ts');
@@ -90,14 +90,15 @@ async function layerAnalysis(seedDir: string, limit: number): Promise<{ spearman
   const { taskByName } = await import('../eval/tasks/index.ts');
   // an informational line on stdout: in a notebook, stderr shows as a pink error box
   console.log(`[backend] ${await initBackend({ quiet: true })}`);
-  const { runBaseModel } = await import('../embedding/run-model.ts');
-  const recorded = runBaseModel(seedDir);
-  if (!recorded) throw new Error(`${seedDir}: no trained design records a base model (final/config.json); train first`);
-  const base = await loadModel(recorded.model);
+  // the base model and length the run's designs were trained and evaluated with (its run.json): the
+  // base row must see the same texts as the fine-tuned rows, or layer 0 (untouched by training) differs
+  const { requireRunSpec } = await import('../run-spec.ts');
+  const { profile } = requireRunSpec(seedDir, 'figures');
+  const base = await loadModel(profile.model);
   const { pairs } = (await taskByName('STSBenchmark').load({ limit })) as { pairs: import('../data/datasets/records.ts').StsPair[] };
   const spearman: LayerSeries[] = [];
   const norms: LayerWeights[] = [];
-  const baseEm = await loadEmbeddingModel(undefined, 'base-mean', { base, maxLen: 128 });
+  const baseEm = await loadEmbeddingModel(undefined, 'base-mean', { base, maxLen: profile.maxLen });
   const b = await layerwiseSTS(baseEm, pairs);
   spearman.push({ name: 'base (mean)', design: 'base-mean', layers: b.map((x) => x.layer), spearman: b.map((x) => x.spearman), dash: 'dash' });
   for (const design of trainedDesignsIn(seedDir, finalConfigFile)) {
