@@ -3,6 +3,8 @@
 // them (tokenizing included), timed on a second pass; the first pass's rate is reported as 'cold'. Writes the embeddings (raw float32) and the padded batches it used, so the PyTorch peer
 // encodes exactly the same batches and the two sets of vectors can be compared.
 // Usage: node --import tsx bench/tfjs-encode.ts TEXTS SEED OUTDIR [MODEL MAXLEN]   → one JSON line on stdout
+// LORA_LAYERS=k: LoRA on the top k layers and the frozen prefix cached (src/embedding/prefix-cache.ts,
+// where PA_PREFIX_CACHE says): the first pass computes every text's prefix ('cold'), the second reads it.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../src/backend/index.ts';
@@ -10,9 +12,10 @@ import { loadModel } from '../src/model/load.ts';
 import { designByName } from '../src/designs.ts';
 import { PROFILES } from '../src/training/profiles.ts';
 import { createEmbeddingModel } from '../src/embedding/embedding-model.ts';
+import { attachPrefixCache } from '../src/embedding/prefix-cache.ts';
 import { saveTensors } from '../src/training/checkpoint.ts';
 import { embeddingTokens, encodeTexts } from '../src/embedding/embedder.ts';
-import { evaluationTexts } from '../src/training/triples.ts';
+import { evaluationTexts } from '../src/eval/tasks/decontamination.ts';
 import { padBatch } from '../src/model/batch.ts';
 import { mulberry32, shuffled } from '../src/util/random.ts';
 
@@ -26,7 +29,9 @@ const design = designByName('m1');
 const seed = Number(seedArg);
 const all = await evaluationTexts();
 const texts = shuffled(all, mulberry32(12345)).slice(0, Number(countArg));
-const em = createEmbeddingModel(base, design, profile, seed);
+const loraLayers = process.env.LORA_LAYERS ? Number(process.env.LORA_LAYERS) : undefined;
+const em = createEmbeddingModel(base, design, { ...profile, loraLayers }, seed);
+if (loraLayers !== undefined) await attachPrefixCache(em, model);
 const initialWeights = join(outDir, `init-encode-${model}.safetensors`);
 await saveTensors(initialWeights, Object.fromEntries(Object.entries(em.lora!.variables).map(([k, v]) => [`lora.${k}`, v])));
 
@@ -56,7 +61,7 @@ const batchesFile = join(outDir, `encode-batches-${model}.json`);
 writeFileSync(batchesFile, JSON.stringify(batches));
 console.log(JSON.stringify({
   model, backend, threads: process.env.TF_NUM_INTRAOP_THREADS ?? null, texts: texts.length, seconds, textsPerSecond: texts.length / seconds, coldTextsPerSecond: texts.length / coldSeconds, tokens: tokens.reduce((s, t) => s + t.length, 0),
-  maxLen: em.maxLen, batchSize, initialWeights, embeddingsFile, batchesFile,
+  maxLen: em.maxLen, batchSize, initialWeights, embeddingsFile, batchesFile, loraLayers: loraLayers ?? null, prefixCache: em.prefix ? { ...em.prefix.cache.stats, frozen: em.prefix.cache.frozen } : null,
   design: { name: design.name, pooling: em.pooling.name, poolingOptions: em.pooling.options, attention: design.attention },
   peakRssMB: process.resourceUsage().maxRSS / 1024,
 }));

@@ -10,7 +10,13 @@ the first step's loss must agree with tfjs to float rounding.
 The base model is a llama2.c file (spec.checkpoint, stories260K) or a llama GGUF (spec.gguf,
 SmolLM2-135M), dequantised by gguf-py (llama.cpp's own package), not by our reader.
 
-Usage: .venv/bin/python bench/torch_step.py SPEC.json THREADS  → one JSON object on stdout.
+Usage: .venv/bin/python bench/torch_step.py SPEC.json THREADS [--lora-layers K]  → one JSON object on stdout.
+
+--lora-layers K: the cached-prefix step of src/embedding/prefix-cache.ts. LoRA sits on the top K layers
+only (the initial weights file then holds only those adapters: bench/tfjs-train.ts with LORA_LAYERS=K),
+the frozen layers' outputs for each text (the states entering layer L-K, each frozen layer's EOS vector
+and masked mean) are computed once, each text alone and without gradients, before the steps are timed
+(their cost is reported apart as prefixSeconds), and each step runs layers L-K..L-1 from them.
 """
 import json
 import math
@@ -150,8 +156,10 @@ class Lora:
         return (h @ a) @ b * self.scale
 
 
-def decoder(cfg, w, ids, mask, attention, lora):
-    """Hidden states [embeddings, layer 1 … layer L (after the final RMSNorm)], each [B, T, dim]."""
+def decoder(cfg, w, ids, mask, attention, lora, start=0, entering=None, stop=None):
+    """Hidden states [embeddings, layer 1 … layer L (after the final RMSNorm)], each [B, T, dim].
+    From layer `start` on `entering` [B, T, dim] (then the list begins with it), up to layer `stop`
+    (exclusive; the final RMSNorm only when the last layer is run)."""
     B, T = ids.shape
     H, K, D = cfg['n_heads'], cfg['n_kv'], cfg['head']
     cos, sin = rope_tables(cfg, mask)
@@ -160,15 +168,16 @@ def decoder(cfg, w, ids, mask, attention, lora):
     if attention == 'causal':
         allowed = allowed & torch.ones(T, T, dtype=torch.bool).tril()[None]
     bias = torch.zeros(B, 1, T, T).masked_fill(~allowed[:, None], NEG_INF)
-    x = w['embed'][torch.from_numpy(ids.astype(np.int64))]
+    x = w['embed'][torch.from_numpy(ids.astype(np.int64))] if entering is None else entering
     states = [x]
+    stop = cfg['n_layers'] if stop is None else stop
 
     def proj(h, weight, layer, name):
         y = h @ weight.t()
         d = lora.delta(h, layer, name)
         return y if d is None else y + d
 
-    for i in range(cfg['n_layers']):
+    for i in range(start, stop):
         h = rms_norm(x, w['rms_att'][i], cfg['eps'])
         q = rope_interleaved(proj(h, w['wq'][i], i, 'wq').view(B, T, H, D), cos, sin).transpose(1, 2)
         k = rope_interleaved(proj(h, w['wk'][i], i, 'wk').view(B, T, K, D), cos, sin).transpose(1, 2)
@@ -182,7 +191,8 @@ def decoder(cfg, w, ids, mask, attention, lora):
         u = proj(h, w['w3'][i], i, 'wUp')
         x = x + proj(F.silu(g) * u, w['w2'][i], i, 'wDown')
         states.append(x)
-    states[-1] = rms_norm(x, w['rms_final'], cfg['eps'])
+    if stop == cfg['n_layers']:
+        states[-1] = rms_norm(x, w['rms_final'], cfg['eps'])
     return states
 
 
@@ -223,7 +233,9 @@ def masked_mean(h, maskf):
     return (h * maskf[:, :, None]).sum(1) / maskf.sum(1, keepdim=True).clamp(min=1)
 
 
-def pool(design, p, states, mask):
+def pool(design, p, states, mask, below=None):
+    """`below`: with a cached prefix, the frozen layers' summaries [B, F, dim] (EOS or mean as the
+    attention mode reads them), and `states` begins with the states entering layer F."""
     maskf = torch.from_numpy(mask.astype(np.float32))
     last = torch.from_numpy(mask.shape[1] - 1 - np.argmax(mask[:, ::-1], axis=1).astype(np.int64))
     rows = torch.arange(mask.shape[0])
@@ -237,7 +249,8 @@ def pool(design, p, states, mask):
         return latent_query_head(p, opts, states[-1], maskf if opts.get('maskPadding', True) else None)
     if name == 'multi-layer-trainable':
         per = [eos(h) if attention == 'causal' else masked_mean(h, maskf) for h in states[1:]]
-        return latent_query_head(p, opts, torch.stack(per, 1) + p['head.layer_embedding'])
+        stacked = torch.stack(per, 1) if below is None else torch.cat([below, torch.stack(per, 1)], 1)
+        return latent_query_head(p, opts, stacked + p['head.layer_embedding'])
     if name == 'latent-attention':
         tokens = states[-1]
         ctx = p['head.latents'].expand(tokens.shape[0], *p['head.latents'].shape)
@@ -247,10 +260,50 @@ def pool(design, p, states, mask):
     raise ValueError(f'unknown pooling {name}')
 
 
-def embed(cfg, w, design, p, lora, ids, mask):
-    states = decoder(cfg, w, ids, mask, design['attention'], lora)
-    e = pool(design, p, states, mask)
+def embed(cfg, w, design, p, lora, ids, mask, prefix=None):
+    if prefix is None:
+        states = decoder(cfg, w, ids, mask, design['attention'], lora)
+        e = pool(design, p, states, mask)
+    else:
+        frozen, cache = prefix
+        entering, below = assemble_prefix(cache, ids, mask, design['attention'], cfg['dim'])
+        states = decoder(cfg, w, ids, mask, design['attention'], lora, start=frozen, entering=entering)
+        e = pool(design, p, states, mask, below)
     return e / e.norm(dim=-1, keepdim=True).clamp(min=1e-12)
+
+
+def text_prefix(cfg, w, ids_row, attention, frozen):
+    """One text alone (no padding) through the frozen layers: (entering [n, dim], eos [F, dim], mean [F, dim])."""
+    ids = ids_row[None, :]
+    with torch.no_grad():
+        states = decoder(cfg, w, ids, np.ones_like(ids), attention, Lora({}, 1, 1, 0.0), stop=frozen)
+    layers = torch.stack([h[0] for h in states[1:]])  # [F, n, dim]
+    return states[frozen][0], layers[:, -1], layers.mean(1)
+
+
+def fill_prefix_cache(cfg, w, batches, attention, frozen, cache):
+    """Every text of the batches not yet cached; returns how many were computed."""
+    n = 0
+    for ids, mask in batches:
+        for r in range(ids.shape[0]):
+            key = tuple(ids[r][mask[r] == 1].tolist())
+            if key not in cache:
+                cache[key] = text_prefix(cfg, w, np.array(key, dtype=np.int64), attention, frozen)
+                n += 1
+    return n
+
+
+def assemble_prefix(cache, ids, mask, attention, dim):
+    """The batch's states entering layer F (zeros at padding) and the frozen layers' summaries."""
+    B, T = ids.shape
+    entering = torch.zeros(B, T, dim)
+    below = []
+    for r in range(B):
+        real = mask[r] == 1
+        enter, eos, mean = cache[tuple(ids[r][real].tolist())]
+        entering[r, torch.from_numpy(real)] = enter
+        below.append(eos if attention == 'causal' else mean)
+    return entering, torch.stack(below)
 
 
 def info_nce(q, pos, neg, scale):
@@ -295,8 +348,15 @@ def batch_arrays(b):
             np.array(b['mask'], dtype=np.int64).reshape(b['batch'], b['seqLen']))
 
 
-def train_design(cfg, w, spec, design):
+def train_design(cfg, w, spec, design, lora_layers=None):
     prof = spec['profile']
+    prefix, prefix_seconds, prefix_texts = None, 0.0, 0
+    if lora_layers is not None:
+        frozen, cache = cfg['n_layers'] - lora_layers, {}
+        t0 = time.perf_counter()
+        prefix_texts = fill_prefix_cache(cfg, w, [batch_arrays(b) for b in spec['batches']], design['attention'], frozen, cache)
+        prefix_seconds = time.perf_counter() - t0
+        prefix = (frozen, cache)
     p = load_design_params(cfg, design['initialWeights'])
     lora = Lora(p, prof['lora']['rank'], prof['lora']['alpha'], prof['lora']['dropout'])
     decay = [t for t in p.values() if t.dim() >= 2]
@@ -311,7 +371,7 @@ def train_design(cfg, w, spec, design):
         ids, mask = batch_arrays(b)
         n = b['batch'] // 3
         lora.training = True
-        e = embed(cfg, w, design, p, lora, ids, mask)
+        e = embed(cfg, w, design, p, lora, ids, mask, prefix)
         loss = info_nce(e[:n], e[n:2 * n], e[2 * n:], prof['scale'])
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -322,7 +382,10 @@ def train_design(cfg, w, spec, design):
         losses.append(loss.item())
         times.append(time.perf_counter() - t0)
         cpu_times.append(time.process_time() - c0)  # all threads of the process together
-    return {'design': design['name'], 'stepSeconds': times, 'stepCpuSeconds': cpu_times, 'losses': losses}
+    out = {'design': design['name'], 'stepSeconds': times, 'stepCpuSeconds': cpu_times, 'losses': losses}
+    if lora_layers is not None:
+        out.update(loraLayers=lora_layers, prefixSeconds=prefix_seconds, prefixTexts=prefix_texts)
+    return out
 
 
 def encode(cfg, w, spec):
@@ -348,12 +411,13 @@ def encode(cfg, w, spec):
 def main():
     spec = json.load(open(sys.argv[1]))
     threads = int(sys.argv[2])
+    lora_layers = int(sys.argv[sys.argv.index('--lora-layers') + 1]) if '--lora-layers' in sys.argv else None
     torch.set_num_threads(threads)
     torch.manual_seed(spec['seed'])
     cfg, w = load_gguf(spec['gguf']) if spec.get('gguf') else load_llama2c(spec['checkpoint'])
     result = {'torch': torch.__version__, 'threads': torch.get_num_threads(), 'designs': []}
     for d in spec['designs']:
-        result['designs'].append(train_design(cfg, w, spec, d))  # one design per spec from bench/run.ts
+        result['designs'].append(train_design(cfg, w, spec, d, lora_layers))  # one design per spec from bench/run.ts
     if spec.get('encode'):
         result['encode'] = encode(cfg, w, spec)
     result['peakRssMB'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -232,3 +232,35 @@ test('train with loraLayers records it; the loaded model encodes from the cache 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('PA_PREFIX_COMPUTE=batch: a batch\'s missing prefixes computed together, in their own namespace, equal to the one-text ones up to rounding', async () => {
+  const seqs = triples.flat();
+  const alone = new PrefixCache(base.model, identity(), undefined);
+  const together = new PrefixCache(base.model, identity({ compute: 'batch' }), undefined);
+  assert.notEqual(together.hash, alone.hash);
+  const batch = padBatch(seqs, 'left', base.tokenizer.padId);
+  await alone.ensure(batch);
+  await together.ensure(batch);
+  let worst = 0;
+  for (const s of seqs) {
+    const a = alone.get(prefixKey(s))!, b = together.get(prefixKey(s))!;
+    assert.equal(b.tokens, s.length);
+    for (const part of ['entering', 'eos', 'mean'] as const) {
+      let scale = 0, diff = 0;
+      a[part].forEach((x, i) => { scale = Math.max(scale, Math.abs(x)); diff = Math.max(diff, Math.abs(x - b[part][i]!)); });
+      worst = Math.max(worst, diff / scale);
+    }
+  }
+  assert.ok(worst <= 1e-5, `batched and one-text prefixes differ by ${worst} of their scale`);
+  const saved = process.env.PA_PREFIX_COMPUTE;
+  process.env.PA_PREFIX_COMPUTE = 'batch';
+  try {
+    const plain = await gradients('m5', profile, false);
+    const cached = await gradients('m5', profile, true);
+    assert.equal(cached.em.prefix!.cache.identity.compute, 'batch');
+    assert.ok(Math.abs(plain.loss - cached.loss) <= 2e-6 * Math.abs(plain.loss));
+    assert.ok(maxRelative(plain.values, cached.values) <= 1e-4);
+  } finally {
+    if (saved === undefined) delete process.env.PA_PREFIX_COMPUTE; else process.env.PA_PREFIX_COMPUTE = saved;
+  }
+});
