@@ -10,6 +10,8 @@
 //             (each text alone through the frozen layers) and writes them
 //   k-warm    the same steps again in a new process on that folder: every prefix read from disk,
 //             as the next design, seed or evaluation that shares them
+//   k-coldb   (--cold-batch) as k-cold with PA_PREFIX_COMPUTE=batch: a step's new prefixes computed
+//             together in one padded batch
 // The texts of a step are new to the run (70 steps × 8 triples out of 3,000 per source), so within
 // one training run every step is a cold one; the warm steps are what the designs after the first
 // (m2, m3 after m1; m5, m6 after m4) and other seeds' evaluations get.
@@ -17,7 +19,7 @@
 // same batches from the same initial weights: the full step, and its --lora-layers K cached-prefix step
 // (prefixes computed before the timed steps, i.e. warm), for the tfjs/PyTorch ratio of each.
 // Usage: node --import tsx bench/prefix.ts [--designs m1,m4,m5] [--k 4,8] [--steps 3] [--warmup 1]
-//        [--triples 8] [--maxlen 64] [--encode-texts 128] [--threads 2] [--no-off] [--no-torch]
+//        [--triples 8] [--maxlen 64] [--encode-texts 128] [--threads 2] [--no-off] [--cold-batch] [--no-torch]
 //        [--model smollm2-135m|stories260K] [--out bench/results] [--name prefix-cache]
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,7 +41,7 @@ const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 const args = parseArgs(process.argv.slice(2), {
   designs: { default: 'm1,m4,m5' }, k: { default: '4,8' }, steps: { default: '3' }, warmup: { default: '1' }, seed: { default: '1' },
   triples: { default: '8' }, maxlen: { default: '64' }, 'encode-texts': { default: '128' }, threads: { default: '2' },
-  'no-off': { flag: true }, 'no-torch': { flag: true }, model: { default: 'smollm2-135m' }, out: { default: join(here, 'results') }, name: { default: 'prefix-cache' }, label: { default: '' },
+  'no-off': { flag: true }, 'cold-batch': { flag: true }, 'no-torch': { flag: true }, model: { default: 'smollm2-135m' }, out: { default: join(here, 'results') }, name: { default: 'prefix-cache' }, label: { default: '' },
 }, 'bench');
 const designs = args.options.designs!.split(',').map((s) => s.trim()).filter(Boolean);
 const ks = args.options.k!.split(',').map(Number);
@@ -80,6 +82,7 @@ for (const d of designs) {
     if (!args.flags['no-off']) configs.push({ config: `k${k}-off`, env: { LORA_LAYERS: String(k), PA_PREFIX_CACHE: 'off' } });
     configs.push({ config: `k${k}-cold`, env: { LORA_LAYERS: String(k), PA_PREFIX_CACHE: dir } });
     configs.push({ config: `k${k}-warm`, env: { LORA_LAYERS: String(k), PA_PREFIX_CACHE: dir } });
+    if (args.flags['cold-batch']) configs.push({ config: `k${k}-coldb`, env: { LORA_LAYERS: String(k), PA_PREFIX_CACHE: `${dir}-batch`, PA_PREFIX_COMPUTE: 'batch' } });
   }
   for (const c of configs) {
     mkdirSync(join(work, `${d}-${c.config}`), { recursive: true });
