@@ -16,7 +16,7 @@ import { openEncoder } from '../src/eval/sentence-encoder.ts';
 import { cacheKey, EmbeddingCache } from '../src/eval/embedding-cache.ts';
 import { allTasks, builtinTasks, registerTask, taskByName } from '../src/eval/tasks/index.ts';
 import { customTask, registerCustomTask, type CustomTaskSpec } from '../src/eval/tasks/custom.ts';
-import { evaluationTexts } from '../src/training/triples.ts';
+import { evaluationTexts } from '../src/eval/tasks/decontamination.ts';
 import type { RetrievalData } from '../src/eval/tasks/types.ts';
 
 const root = join(import.meta.dirname, '..');

@@ -6,9 +6,10 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { projectRoot } from '../src/data/files.ts';
 import {
-  DISJOINT_SOURCES, evaluationTexts, formatTripleCounts, loadTrainingTriples, overlapKey, SOURCE_SHARES, TRAINING_INSTRUCTIONS,
+  DISJOINT_SOURCES, formatTripleCounts, loadTrainingTriples, SOURCE_SHARES, TRAINING_INSTRUCTIONS,
   triplesFromGroups, TRIPLE_SOURCES, type TrainingTriples,
 } from '../src/training/triples.ts';
+import { evaluationTexts, overlapKey } from '../src/eval/tasks/decontamination.ts';
 import { allTasks } from '../src/eval/tasks/index.ts';
 import { PROFILES } from '../src/training/profiles.ts';
 import { python } from './helpers.ts';

@@ -5,7 +5,7 @@
 //     seconds, items, instruction, files, quirks?, cache: {...}, instructions, chance, ... } } }
 import type { Chance } from './chance.ts';
 import type { InstructionPolicy } from './instruction-policy.ts';
-import type { TrainingOverlap } from './tasks/custom-overlap.ts';
+import type { TrainingOverlap } from './tasks/decontamination.ts';
 import type { TaskCategory } from './tasks/types.ts';
 
 export interface CacheStats {
@@ -40,7 +40,7 @@ export interface TaskResultJson {
   chance: Chance;
   /** sha256 of each local file read, by path (user tasks: src/eval/tasks/custom.ts) */
   sha256?: Record<string, string>;
-  /** a user task's texts found in the run's training triples (src/eval/tasks/custom-overlap.ts) */
+  /** a user task's texts found in the run's training triples (src/eval/tasks/decontamination.ts) */
   training_overlap?: TrainingOverlap;
   /** a task registered by the user, not one of the paper's 21: compare reports it apart, outside the
    *  category means and the paper-style table */

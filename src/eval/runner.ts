@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../io/atomic.ts';
 import { cacheKey, EmbeddingCache, runIndependent, sharedCacheRoot } from './embedding-cache.ts';
 import { runTask } from './run-task.ts';
-import { trainingOverlap } from './tasks/custom-overlap.ts';
+import { trainingOverlap } from './tasks/decontamination.ts';
 import { DEFAULT_INSTRUCTION_POLICY, type InstructionPolicy } from './instruction-policy.ts';
 import { identityHash, openEncoder, type OpenEncoderOptions, type SentenceEncoder } from './sentence-encoder.ts';
 import { allTasks, builtinTasks, TASK_CATEGORIES, type Task } from './tasks/index.ts';

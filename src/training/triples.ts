@@ -28,11 +28,8 @@ import { loadBanking77Split } from '../data/datasets/classification.ts';
 import { parseMrpc } from '../data/datasets/pair-classification.ts';
 import { loadWikiQaSplit } from '../data/datasets/reranking.ts';
 import { parseSick, parseStsBenchmark } from '../data/datasets/sts.ts';
-// The evaluation tasks, only for their texts: the triples must stay disjoint from them.
-import { builtinTasks } from '../eval/tasks/index.ts';
-import type { Task } from '../eval/tasks/index.ts';
-import type { DataByCategory } from '../eval/tasks/types.ts';
-import { taskTexts } from '../eval/tasks/task-data.ts';
+// The evaluation tasks' texts and their comparison key: the triples must stay disjoint from them.
+import { evaluationTexts, overlapKey } from '../eval/tasks/decontamination.ts';
 import { mulberry32, shuffled as seededShuffle } from '../util/random.ts';
 
 export const TRIPLE_SOURCES = ['esnli', 'twitterurl', 'wikiqa', 'stsb', 'sick', 'mrpc', 'banking77'] as const;
@@ -105,15 +102,6 @@ export interface TripleOptions {
   evaluationTexts?: Iterable<string>;
 }
 
-/** The comparison key for overlap and duplicates: NFKC, lower case, letters and digits only, so
- *  "It's" (cased original) and "it ' s" (tokenised copy) collide. Equality of this key is implied
- *  by equality after case/whitespace normalisation, so disjointness here is the stronger claim. */
-export function overlapKey(s: string): string {
-  // ASCII fast path (most texts): same result, without the costly NFKC and Unicode classes.
-  if (/^[\x00-\x7f]*$/.test(s)) return s.toLowerCase().replace(/[^a-z0-9]+/g, '');
-  return s.normalize('NFKC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
-}
-
 export interface AnchorGroup { anchor: string; positives: string[]; negatives: string[] }
 
 /** Triples from anchor groups: positive i with negative i mod N; groups lacking either side give none. */
@@ -169,21 +157,6 @@ export function banking77Triples(rows: readonly { text: string; label: string }[
       if (o.label !== r.label) { negative = o.text; break; }
     }
     out.push({ query: r.text, positive, negative, source: 'banking77' });
-  }
-  return out;
-}
-
-/** Every text an evaluation task scores: both sides of STS and pair-classification pairs, the
- *  test texts of classification tasks (their train pools only feed the logistic regression),
- *  all clustering texts, reranking queries and candidates, retrieval queries and corpus, and
- *  summaries and references. By default the paper's built-in tasks: a task registered later
- *  (src/eval/tasks/custom.ts) never changes what a run trains on; its overlap is reported at evaluation. */
-export async function evaluationTexts(tasks: readonly Task[] = builtinTasks): Promise<string[]> {
-  const out: string[] = [];
-  for (const t of tasks) {
-    const d = await t.load();
-    // classification: the test texts only (the train pool feeds the logistic regression alone)
-    out.push(...(t.category === 'Classification' ? (d as DataByCategory['Classification']).test.map((x) => x.text) : taskTexts(t.category, d as never)));
   }
   return out;
 }

@@ -1,5 +1,5 @@
 // What a loaded task holds, per category, in one table: every text it embeds and its size in words.
-// Used by evaluationTexts (the texts training triples are kept disjoint from) and notebook 01's
+// Used by evaluationTexts (decontamination.ts: the texts training triples are kept disjoint from) and notebook 01's
 // dataset table; run-task.ts's CATEGORY_RUNS says how each category is scored.
 import type { DataByCategory, TaskCategory } from './types.ts';
 
