@@ -13,7 +13,7 @@ import { designByName } from '../src/designs.ts';
 import { PROFILES } from '../src/training/profiles.ts';
 import { createEmbeddingModel } from '../src/embedding/embedding-model.ts';
 import { attachPrefixCache } from '../src/embedding/prefix-cache.ts';
-import { saveTensors } from '../src/training/checkpoint.ts';
+import { saveTensors } from '../src/io/tensors.ts';
 import { embeddingTokens, encodeTexts } from '../src/embedding/embedder.ts';
 import { evaluationTexts } from '../src/eval/tasks/decontamination.ts';
 import { padBatch } from '../src/model/batch.ts';

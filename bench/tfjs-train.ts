@@ -15,7 +15,7 @@ import { designByName } from '../src/designs.ts';
 import { PROFILES } from '../src/training/profiles.ts';
 import { train } from '../src/training/trainer.ts';
 import { createEmbeddingModel } from '../src/embedding/embedding-model.ts';
-import { saveTensors } from '../src/training/checkpoint.ts';
+import { saveTensors } from '../src/io/tensors.ts';
 import { benchTriples } from './batches.ts';
 
 const [designName, stepsArg, seedArg, outDir, modelArg, triplesArg, maxLenArg] = process.argv.slice(2);

@@ -14,10 +14,9 @@ import type { Tokenizer } from '../tokenizer/tokenizer.ts';
 import { createDesignPooling, createPooling } from '../pooling/index.ts';
 import type { Pooling } from '../pooling/pooling.ts';
 import { assertHeadCheckpointCurrent } from '../pooling/head-checkpoint.ts';
-import { Lora } from '../training/lora.ts';
-import { trainableDecoder } from '../training/full-finetune.ts';
-import type { Profile } from '../training/profiles.ts';
-import { assignTensors, loadVerifiedTensors, saveTensors } from '../training/checkpoint.ts';
+import { Lora, type LoraOptions } from '../model/lora.ts';
+import { trainableDecoder } from '../model/full-finetune.ts';
+import { assignTensors, loadVerifiedTensors, saveTensors } from '../io/tensors.ts';
 import { ensureDir, writeJsonAtomic } from '../io/atomic.ts';
 import { readJsonFile } from '../io/json-file.ts';
 import { backendName } from '../backend/index.ts';
@@ -39,6 +38,20 @@ export interface EmbeddingModel {
   prefix?: FrozenPrefix;
 }
 
+/** What the embedding model reads of a run's profile: its base model, adapters, head and what
+ *  final/config.json records. A training profile (src/training/profiles.ts, where each field is
+ *  documented) is one; declared here so that this layer needs nothing from training. */
+export interface EmbeddingProfile {
+  name: string;
+  model: string;
+  maxLen: number;
+  finetune: 'lora' | 'full';
+  lora: LoraOptions;
+  loraLayers?: number;
+  head: Record<string, unknown>;
+  checkpointLayers: boolean;
+}
+
 /** final/config.json: everything needed to rebuild the trained embedding model. */
 export interface RunConfig {
   design: Design;
@@ -49,7 +62,7 @@ export interface RunConfig {
   modelFiles?: Record<string, string>;
   maxLen: number;
   finetune: 'lora' | 'full';
-  lora: Profile['lora'] | null;
+  lora: LoraOptions | null;
   /** present when LoRA adapts only the top `loraLayers` layers (profile loraLayers < the model's layers) */
   loraLayers?: number;
   pooling: { name: string; options: Record<string, unknown> };
@@ -68,7 +81,7 @@ export function initSeeds(seed: number): { head: number; lora: number } {
 }
 
 /** The trainable parts of a design on a base model: LoRA adapters (or the decoder) and the head. */
-export function createEmbeddingModel(base: LoadedModel, design: Design, profile: Profile, seed: number): EmbeddingModel {
+export function createEmbeddingModel(base: LoadedModel, design: Design, profile: EmbeddingProfile, seed: number): EmbeddingModel {
   const pooling = createDesignPooling(design, base.model.config, profile.head, initSeeds(seed).head);
   const lora = design.trained && profile.finetune === 'lora' ? new Lora(base.model, profile.lora, initSeeds(seed).lora, profile.loraLayers) : undefined;
   const full = design.trained && profile.finetune === 'full' ? trainableDecoder(base.model) : undefined;
@@ -85,7 +98,7 @@ export function trainableVariables(em: EmbeddingModel): Record<string, tf.Variab
 }
 
 /** The trained weights (adapters and head) and everything needed to rebuild the embedding model. */
-export async function saveEmbeddingModel(runDir: string, em: EmbeddingModel, profile: Profile, seed: number, steps: number, trainedFrom?: Record<string, unknown>): Promise<void> {
+export async function saveEmbeddingModel(runDir: string, em: EmbeddingModel, profile: EmbeddingProfile, seed: number, steps: number, trainedFrom?: Record<string, unknown>): Promise<void> {
   const dir = ensureDir(finalDir(runDir, em.design.name));
   const files: Record<string, string> = {};
   if (em.lora) files['adapter.safetensors'] = await saveTensors(join(dir, 'adapter.safetensors'), em.lora.variables);

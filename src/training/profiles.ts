@@ -3,7 +3,7 @@
 //  quick — the default study on a 2-core machine: every design trained in minutes.
 //  smollm2 — SmolLM2-135M, a real pretrained LLM, sized for a 2-core CPU.
 //  paper — the authors' recipe (Mistral-7B, GPU): for users with the hardware.
-import type { LoraOptions } from './lora.ts';
+import type { LoraOptions } from '../model/lora.ts';
 import { PROJECTIONS } from '../model/config.ts';
 import { DISJOINT_SOURCES, type TripleSource } from './triples.ts';
 import type { InstructionPolicy } from '../eval/instruction-policy.ts';

@@ -2,10 +2,10 @@
 // initialised like PEFT (uniform ±1/sqrt(in)) and B = 0, so training starts from the base model.
 // The base weights stay frozen; only A and B are variables.
 import * as tf from '@tensorflow/tfjs';
-import type { Decoder } from '../model/weights.ts';
-import { PROJECTIONS, type Projection } from '../model/config.ts';
-import type { ProjectionAdapter } from '../model/decoder.ts';
-import { dropout } from '../model/kernels/dropout.ts';
+import type { Decoder } from './weights.ts';
+import { PROJECTIONS, type Projection } from './config.ts';
+import type { ProjectionAdapter } from './decoder.ts';
+import { dropout } from './kernels/dropout.ts';
 import { mulberry32 } from '../util/random.ts';
 
 export interface LoraOptions {

@@ -1,7 +1,7 @@
 // Full fine-tuning: every decoder weight becomes a trainable variable (a copy, so the base model
 // other designs share stays untouched). Names are stable so checkpoints can be saved and reloaded.
 import * as tf from '@tensorflow/tfjs';
-import type { Decoder, DecoderWeights, LayerWeights } from '../model/weights.ts';
+import type { Decoder, DecoderWeights, LayerWeights } from './weights.ts';
 
 let uid = 0;
 
