@@ -17,10 +17,11 @@
 // masked), and the built-in poolings served here read padding through a mask only. A pooling that
 // reads padding (m4's `maskPadding: false`) or a user pooling (which may read any layer's tokens) is
 // not served: it runs the full forward, with the same top-k LoRA.
-// The poolings take every layer as [batch, seq, dim]; a frozen layer below F is handed over as its
-// summary broadcast over the row's positions, which is exactly what the multi-layer pooling reads of
-// it (gatherLast at the EOS under causal attention; the masked mean, equal up to rounding, under
-// bidirectional). The embeddings (index 0) and the frozen layers of last-layer designs are zeros.
+// The poolings take every layer as [batch, seq, dim]; a frozen layer below F is handed over as a
+// tensor that gives exactly what the multi-layer pooling reads of it: zeros but at each row's last
+// real token, where it holds the EOS vector (gatherLast, causal attention) or n × the masked mean
+// (whose masked mean is the cached mean within one rounding, bidirectional). The embeddings (index 0)
+// and the frozen layers of last-layer designs are zeros.
 //
 // Keys. A namespace is the sha256 of {format, the model files' sha256 (src/model/load.ts
 // modelIdentity), attention mode, F, L, d, backend}: causal and bidirectional attention give another
@@ -430,11 +431,19 @@ export class PrefixCache {
     const tail = forwardFrom(this.model, batch, tf.tensor2d(entering, [B * T, d]), F, opts);
     const zeros = tf.zeros([B, T, d]) as tf.Tensor3D;
     const below: tf.Tensor3D[] = [zeros];
+    // a frozen layer's summary at each row's last real token, zeros elsewhere: gatherLast reads the EOS
+    // vector as cached; the masked mean of n·mean there is the cached mean within one rounding (a
+    // broadcast over the row would add up n roundings)
+    const lastReal = records.map((r, b) => { let t = T - 1; while (t > 0 && !batch.mask[b * T + t]) t--; return t; });
     for (let i = 1; i < F; i++) {
       if (use === 'last') { below.push(zeros); continue; }
-      const s = new Float32Array(B * d);
-      records.forEach((r, b) => s.set((perLayer === 'eos' ? r.eos : r.mean).subarray((i - 1) * d, i * d), b * d));
-      below.push(tf.broadcastTo(tf.tensor3d(s, [B, 1, d]), [B, T, d]) as tf.Tensor3D);
+      const s = new Float32Array(B * T * d);
+      records.forEach((r, b) => {
+        const v = (perLayer === 'eos' ? r.eos : r.mean).subarray((i - 1) * d, i * d), at = (b * T + lastReal[b]!) * d;
+        if (perLayer === 'eos') s.set(v, at);
+        else for (let j = 0; j < d; j++) s[at + j] = v[j]! * r.tokens;
+      });
+      below.push(tf.tensor3d(s, [B, T, d]));
     }
     return [...below, ...tail];
   }
