@@ -309,6 +309,9 @@ test('07-new-pooling: the pooling cell edited in the editor to max pooling, run 
   const fig = r.figures.drawn.find((f) => /\(max,/.test(f.title));
   assert.ok(fig, `a comparison figure titled with the max pooling: ${r.figures.drawn.map((f) => f.title).join(' | ')}`);
   assert.ok(fig.names.includes('m7') && fig.names.some((n) => /^m[1-6]$/.test(n)), `m7 beside the study's designs in the comparison: ${fig.names.join(', ')}`);
+  // 04 evaluated user tasks for m1–m6 only: the comparison must still put every column over the same tasks, and say so
+  assert.match(r.text, /\b21 tasks every row has\)/, '07\'s comparison states its task set: the 21 built-in tasks every column has');
+  assert.doesNotMatch(r.text, /left out: /, '07\'s comparison leaves no task out for one column only');
   const config = JSON.parse(readFileSync(join(RUN, 'seed-1', 'm7', 'final', 'config.json'), 'utf8')) as Record<string, unknown>;
   assert.match(JSON.stringify(config), /"max"/, 'the run folder records the max pooling for m7');
   assert.ok(existsSync(join(RUN, 'seed-1', 'results', 'm7.json')), 'm7 evaluated');
