@@ -21,6 +21,7 @@ import { embeddingTokens, encodeTexts } from '../src/embedding/embedder.ts';
 import { microBatchGradients, tripleBatch } from '../src/training/step.ts';
 import { train } from '../src/training/trainer.ts';
 import { identityHash } from '../src/eval/sentence-encoder.ts';
+import { openDesignEncoder } from '../src/eval/design-encoder.ts';
 import { createPooling } from '../src/pooling/index.ts';
 import { padBatch } from '../src/model/batch.ts';
 
@@ -225,6 +226,12 @@ test('train with loraLayers records it; the loaded model encodes from the cache 
       process.stderr.write(`[prefix-cache test] ${design} encoding, cached vs uncached: max |Δ| ${diff.toExponential(2)}\n`);
       assert.ok(diff <= 1e-5, `${design}: cached and uncached unit vectors differ by ${diff}`);
     }
+    // eval's encoder: through the cache, and says so in its identity (the embedding cache's key)
+    const enc = await openDesignEncoder('m5', { runDir: dir });
+    assert.deepEqual(enc.identity.frozen_prefix, { frozen_layers: L - K, compute: 'alone' });
+    const { vectors } = await enc.encode(all, '');
+    const direct = await encodeTexts(await loadEmbeddingModel(dir, 'm5', { base }), all);
+    vectors.forEach((v, i) => assert.deepEqual(v, direct[i]));
     // without loraLayers, config.json has no such field
     await train({ design: designByName('m1'), profile: smoke, seed: 1, runDir: dir, base, triples: trainTriples as never, steps: 1, log: () => {} });
     assert.ok(!('loraLayers' in JSON.parse(readFileSync(join(dir, 'm1', 'final', 'config.json'), 'utf8'))));

@@ -42,7 +42,9 @@ export async function openDesignEncoder(name: string, opts: OpenEncoderOptions =
   const em: EmbeddingModel = await loadEmbeddingModel(opts.runDir, name, { model: opts.model, maxLen: opts.maxLen });
   if (em.maxLen !== identity.max_len) throw new Error(`internal: encoder max length ${em.maxLen} differs from its cache identity ${String(identity.max_len)}`);
   return {
-    name, identity: { ...identity, instruction_budget: INSTRUCTION_BUDGET }, backend, usesInstructions: true,
+    // encoded from the cached frozen prefix (final/config.json's loraLayers): the same model at another
+    // float rounding, as another backend would be (src/embedding/prefix-cache.ts; PA_PREFIX_CACHE=off: none)
+    name, identity: { ...identity, ...(em.prefix ? { frozen_prefix: { frozen_layers: em.prefix.cache.frozen, compute: em.prefix.cache.identity.compute ?? 'alone' } } : {}), instruction_budget: INSTRUCTION_BUDGET }, backend, usesInstructions: true,
     async encode(texts, instruction, onProgress) {
       // embeddingTokens keeps the instruction from eating the text's budget (src/embedding/embedder.ts)
       const stats = { tokens: 0 };
