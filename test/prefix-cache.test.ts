@@ -106,6 +106,21 @@ for (const design of ['m1', 'm2', 'm3', 'm4', 'm5', 'm6']) {
 }
 after(() => { if (Object.keys(measured).length) process.stderr.write(`[prefix-cache test] cached vs uncached, relative max |Δ|: ${JSON.stringify(measured)}\n`); });
 
+test('activation checkpointing of the adapted layers from the cached prefix: the same loss and gradients', async () => {
+  const plain = await gradients('m5', profile, true);
+  const em = createEmbeddingModel(base, designByName('m5'), profile, 5);
+  perturb(em);
+  await attachPrefixCache(em, 'stories260K', () => {});
+  const vars = trainableVariables(em);
+  const mb = { batch: tripleBatch(triples, base.tokenizer.padId), triples: triples.length, dropoutSeed: 77, label: 'test' };
+  const { loss, grads } = await microBatchGradients(em, vars, mb, profile.scale, true);
+  assert.ok(Math.abs(loss - plain.loss) <= 1e-6 * Math.abs(plain.loss), `loss ${plain.loss} vs ${loss}`);
+  const values = Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, g.dataSync() as Float32Array]));
+  assert.ok(maxRelative(plain.values, values) <= 1e-5);
+  tf.dispose([...Object.values(grads), ...Object.values(vars)]);
+  assert.throws(() => createEmbeddingModel(base, designByName('m1'), { ...profile, finetune: 'full' }, 5), /loraLayers \(2\) applies to LoRA fine-tuning/);
+});
+
 test('k = L (or undefined) is the all-layer code: no cache, bit-identical loss and gradients', async () => {
   for (const design of ['m1', 'm5']) {
     const today = await gradients(design, { ...smoke, lora: { ...smoke.lora, dropout: 0.3 } }, true);

@@ -83,6 +83,7 @@ export function initSeeds(seed: number): { head: number; lora: number } {
 /** The trainable parts of a design on a base model: LoRA adapters (or the decoder) and the head. */
 export function createEmbeddingModel(base: LoadedModel, design: Design, profile: EmbeddingProfile, seed: number): EmbeddingModel {
   const pooling = createDesignPooling(design, base.model.config, profile.head, initSeeds(seed).head);
+  if (profile.loraLayers !== undefined && profile.finetune !== 'lora') throw new Error(`profile ${profile.name}: loraLayers (${profile.loraLayers}) applies to LoRA fine-tuning, not '${profile.finetune}'`);
   const lora = design.trained && profile.finetune === 'lora' ? new Lora(base.model, profile.lora, initSeeds(seed).lora, profile.loraLayers) : undefined;
   const full = design.trained && profile.finetune === 'full' ? trainableDecoder(base.model) : undefined;
   return { model: full?.model ?? base.model, tokenizer: base.tokenizer, design, pooling, lora, maxLen: profile.maxLen, decoderVariables: full?.variables };
