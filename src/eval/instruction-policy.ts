@@ -19,20 +19,22 @@
 // `encode` for the candidates, so reranking candidates carry the instruction too; retrieval goes
 // through encode_queries / encode_corpus, so only queries get it (documents are title + text).
 // 'e5' is the E5-mistral / MTEB convention: asymmetric tasks instruct queries only (each task's
-// `instructed` field). 'none' evaluates bare texts.
+// `instructed` field). 'none' evaluates bare texts. The 'authors' and 'e5' columns are each
+// category's spec (authorsInstructed, instructed in src/eval/tasks/categories.ts).
 //
 // Training: the authors' collate adds no instruction to training queries ('none'); 'queries' gives
 // each training query its source's instruction (TRAINING_INSTRUCTIONS in src/training/triples.ts),
 // E5-style. Which pairing a profile uses was measured: see README, "Instructions".
 import type { Task, TaskCategory } from './tasks/index.ts';
+import { CATEGORIES, perCategory } from './tasks/categories.ts';
 
 export type InstructionTarget = 'none' | 'queries' | 'all';
 export type EvalInstructionPolicyName = 'authors' | 'e5' | 'none';
 
 export const EVAL_INSTRUCTION_POLICIES: Record<EvalInstructionPolicyName, Record<TaskCategory, InstructionTarget>> = {
-  authors: { STS: 'all', Classification: 'all', Clustering: 'all', PairClassification: 'all', Reranking: 'all', Retrieval: 'queries', Summarization: 'all' },
-  e5: { STS: 'all', Classification: 'all', Clustering: 'all', PairClassification: 'all', Reranking: 'queries', Retrieval: 'queries', Summarization: 'all' },
-  none: { STS: 'none', Classification: 'none', Clustering: 'none', PairClassification: 'none', Reranking: 'none', Retrieval: 'none', Summarization: 'none' },
+  authors: perCategory((c) => CATEGORIES[c].authorsInstructed),
+  e5: perCategory((c) => CATEGORIES[c].instructed),
+  none: perCategory(() => 'none'),
 };
 
 /** The instruction setting of a run: training queries and evaluation. */

@@ -27,11 +27,7 @@ import { limitRetrieval } from './retrieval.ts';
 import { limitSummarization } from './summarization.ts';
 import { registerTask } from './index.ts';
 import { MAIN_SCORE, type DataByCategory, type LoadOptions, type Task, type TaskCategory, type TaskOf } from './types.ts';
-
-type Files<C extends TaskCategory> =
-  C extends 'Retrieval' ? { corpus: string; queries: string; qrels: string }
-  : C extends 'Classification' ? { train: string; test: string }
-  : { data: string };
+import { CATEGORIES, TASK_CATEGORIES, type CategoryFiles } from './categories.ts';
 
 export type CustomCategory = TaskCategory;
 
@@ -39,7 +35,7 @@ export type CustomTaskSpec = { [C in CustomCategory]: {
   name: string;
   category: C;
   /** Paths of the JSON Lines files (see the formats above). */
-  files: Files<C>;
+  files: CategoryFiles<C>;
   description?: string;
   /** The task instruction (E5 style), '' for none. */
   instruction?: string;
@@ -48,11 +44,6 @@ export type CustomTaskSpec = { [C in CustomCategory]: {
   /** Where relative paths start (default: process.cwd()). */
   baseDir?: string;
 } }[CustomCategory];
-
-const ROLES: Record<CustomCategory, readonly string[]> = {
-  Retrieval: ['corpus', 'queries', 'qrels'], Classification: ['train', 'test'],
-  Reranking: ['data'], STS: ['data'], PairClassification: ['data'], Clustering: ['data'], Summarization: ['data'],
-};
 
 /** Each row remembers its 1-based line, for error messages. */
 const lineOf = new WeakMap<object, number>();
@@ -105,13 +96,14 @@ function uniqueIds(r: Read, ids: string[]): void {
 /** The Task a spec describes; its data is read (and hashed) on every load. */
 export function customTask<S extends CustomTaskSpec>(spec: S): TaskOf<S['category']> {
   const category = spec.category;
-  if (!(category in ROLES)) throw new Error(`custom task '${spec.name}': category ${JSON.stringify(category)} is not one of ${Object.keys(ROLES).join(', ')}`);
+  if (!(category in CATEGORIES)) throw new Error(`custom task '${spec.name}': category ${JSON.stringify(category)} is not one of ${TASK_CATEGORIES.join(', ')}`);
   const files = spec.files as Record<string, unknown>;
-  for (const role of ROLES[category]) {
-    if (typeof files?.[role] !== 'string' || files[role] === '') throw new Error(`custom task '${spec.name}' (${category}): files.${role} must be a path (${ROLES[category].join(', ')})`);
+  const roles: readonly string[] = CATEGORIES[category].files;
+  for (const role of roles) {
+    if (typeof files?.[role] !== 'string' || files[role] === '') throw new Error(`custom task '${spec.name}' (${category}): files.${role} must be a path (${roles.join(', ')})`);
   }
-  const extra = Object.keys(files).filter((k) => !ROLES[category].includes(k));
-  if (extra.length) throw new Error(`custom task '${spec.name}' (${category}): unknown files.${extra[0]} (expected ${ROLES[category].join(', ')})`);
+  const extra = Object.keys(files).filter((k) => !roles.includes(k));
+  if (extra.length) throw new Error(`custom task '${spec.name}' (${category}): unknown files.${extra[0]} (expected ${roles.join(', ')})`);
   const base = spec.baseDir ?? process.cwd();
   const path = (role: string) => { const p = files[role] as string; return isAbsolute(p) ? p : resolve(base, p); };
   const read = (role: string) => readJsonl(path(role), `${spec.name} ${role}`);
@@ -214,7 +206,7 @@ export function customTask<S extends CustomTaskSpec>(spec: S): TaskOf<S['categor
   };
   return {
     name: spec.name, category, mainScore: MAIN_SCORE[category], description: spec.description ?? `user task ${spec.name}`,
-    instruction: spec.instruction ?? '', instructed: category === 'Retrieval' || category === 'Reranking' ? 'queries' : 'all',
+    instruction: spec.instruction ?? '', instructed: CATEGORIES[category].instructed,
     license: spec.license ?? 'unspecified (user data)',
     load: load as (opts?: LoadOptions) => Promise<DataByCategory[typeof category]>,
   } as Task as TaskOf<S['category']>;

@@ -9,7 +9,7 @@
 import { readJsonFile } from '../../io/json-file.ts';
 import { builtinTasks, type Task } from './index.ts';
 import type { DataByCategory } from './types.ts';
-import { taskTexts } from './task-data.ts';
+import { taskTexts } from './categories.ts';
 import { runTriplesFile } from '../../run-folder.ts';
 
 /** The comparison key for overlap and duplicates: NFKC, lower case, letters and digits only, so

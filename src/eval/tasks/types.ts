@@ -1,14 +1,14 @@
 // Task definitions in the MTEB style: a task knows its data files, how to parse them and its
 // metadata (category, main score, query instruction); evaluators know only embeddings and metrics.
 // The records a task's data holds are src/data/datasets/records.ts.
+// What each category is (main score, instructions, evaluator, …): its spec in ./categories.ts.
 import type { LabeledPair, LabeledText, Quirks, RerankingQuery, RetrievalText, StsPair, SummarizationDocument } from '../../data/datasets/records.ts';
+import type { MAIN_SCORE } from './categories.ts';
 
-export type TaskCategory =
-  | 'STS' | 'Classification' | 'Clustering' | 'PairClassification' | 'Reranking' | 'Retrieval' | 'Summarization';
+export { MAIN_SCORE, TASK_CATEGORIES } from './categories.ts';
 
-export const TASK_CATEGORIES: readonly TaskCategory[] = [
-  'STS', 'Classification', 'Clustering', 'PairClassification', 'Reranking', 'Retrieval', 'Summarization',
-];
+/** The task categories: the kinds of data a task can hold (DataByCategory). */
+export type TaskCategory = keyof DataByCategory;
 
 export interface LoadOptions {
   /** Caps the number of items for smoke runs: STS/pair-classification pairs, classification train
@@ -54,17 +54,6 @@ export interface DataByCategory {
   Retrieval: RetrievalData;
   Summarization: SummarizationData;
 }
-
-/** The main score of each category, spelled as the evaluators' `scores` keys (MTEB's names). */
-export const MAIN_SCORE = {
-  STS: 'cos_sim.spearman',
-  Classification: 'accuracy',
-  Clustering: 'v_measure',
-  PairClassification: 'max_ap',
-  Reranking: 'map',
-  Retrieval: 'ndcg_at_10',
-  Summarization: 'cos_sim.spearman',
-} as const satisfies Record<TaskCategory, string>;
 
 export interface TaskOf<C extends TaskCategory> {
   name: string;
