@@ -28,7 +28,7 @@ const fresh: Verdict = { state: 'fresh', reasons: [] };
 /** What decides a design's trained weights: the model's files, the training settings, the design. */
 export function trainingInputs(spec: RunSpec, design: Design): Record<string, unknown> {
   const profile: Record<string, unknown> = { ...spec.profile, instructions: { train: spec.profile.instructions.train } };
-  for (const f of [...EXECUTION_FIELDS, 'evalLimit', 'name']) delete profile[f];
+  for (const f of [...EXECUTION_FIELDS, 'evalLimit', 'evalLimitByCategory', 'name']) delete profile[f];
   const { name: _n, description: _d, ...definition } = design;
   return JSON.parse(JSON.stringify({ model_files: spec.model_files, profile, design: definition })) as Record<string, unknown>;
 }
@@ -63,14 +63,17 @@ export function trainedVerdict(dir: string, design: Design, spec: RunSpec): Verd
 }
 
 /** What decides a results file besides the encoder identity: the item limit and the instruction policy. */
-export function evaluationInputs(spec: RunSpec): { limit: number | null; instruction_policy: RunSpec['profile']['instructions'] } {
-  return { limit: spec.profile.evalLimit ?? null, instruction_policy: spec.profile.instructions };
+export function evaluationInputs(spec: RunSpec): { limit: number | null; limit_by_category: RunSpec['profile']['evalLimitByCategory'] | null; instruction_policy: RunSpec['profile']['instructions'] } {
+  const byCategory = spec.profile.evalLimitByCategory;
+  return { limit: spec.profile.evalLimit ?? null, limit_by_category: byCategory && Object.keys(byCategory).length ? byCategory : null, instruction_policy: spec.profile.instructions };
 }
 
 /** What a results file must match: the encoder identity's hash when known (the eval command opens the
  *  encoder), else at least the checkpoint it was computed from. */
 export interface ExpectedResults {
   limit: number | null;
+  /** per-category limits (null or absent: none) */
+  limit_by_category?: unknown;
   /** compared when given */
   instruction_policy?: unknown;
   identity_sha256?: string;
@@ -89,6 +92,9 @@ export function resultsDifferences(prev: Record<string, unknown>, expected: Expe
     reasons.push(`computed from other weights (checkpoint ${String(enc.checkpoint ?? 'none').slice(0, 12)}… vs ${expected.checkpoint.slice(0, 12)}… now; retrained since?)`);
   }
   if ((prev.limit ?? null) !== expected.limit) reasons.push(`limit ${prev.limit ?? 'all'} (this run: ${expected.limit ?? 'all'})`);
+  if (JSON.stringify(prev.limit_by_category ?? null) !== JSON.stringify(expected.limit_by_category ?? null)) {
+    reasons.push(`limits per category ${JSON.stringify(prev.limit_by_category ?? null)} (this run: ${JSON.stringify(expected.limit_by_category ?? null)})`);
+  }
   if (expected.instruction_policy !== undefined && JSON.stringify(prev.instruction_policy) !== JSON.stringify(expected.instruction_policy)) {
     reasons.push(`instruction policy ${JSON.stringify(prev.instruction_policy)} (this run: ${JSON.stringify(expected.instruction_policy)})`);
   }

@@ -113,12 +113,12 @@ async function evalOne(design: string, o: { runDir: string; tasks: ReturnType<ty
     if (files !== undefined && JSON.stringify(files) !== JSON.stringify(o.spec.model_files)) {
       throw new Error(`${runSpecLocation(o.runDir)}: the run was started on base model '${p.model}' with files ${JSON.stringify(o.spec.model_files)}, but ${design} would be evaluated on ${JSON.stringify(files)}; use the same model files, or start a new run`);
     }
-    const { limit, instruction_policy } = evaluationInputs(o.spec);
+    const { limit, limit_by_category, instruction_policy } = evaluationInputs(o.spec);
     // what the runner cannot keep of an earlier results file is moved aside first, with the reason
     settlePreviousResults(resultsFile(o.runDir, design), {
-      identity_sha256: identityHash(encoder.identity), limit, instructions: encoder.usesInstructions, instruction_policy,
+      identity_sha256: identityHash(encoder.identity), limit, limit_by_category, instructions: encoder.usesInstructions, instruction_policy,
     }, new Set(allTasks.map((t) => t.name)), (s) => log(`[eval ${design}] ${s}`));
-    await evaluateDesign({ runDir: o.runDir, design, tasks: o.tasks, limit: limit ?? undefined, profile: p.name, batchSize: p.encodeBatchSize, maxLen: p.maxLen, model: p.model, instructionPolicy: instruction_policy, encoder });
+    await evaluateDesign({ runDir: o.runDir, design, tasks: o.tasks, limit: limit ?? undefined, limitByCategory: p.evalLimitByCategory, profile: p.name, batchSize: p.encodeBatchSize, maxLen: p.maxLen, model: p.model, instructionPolicy: instruction_policy, encoder });
     return 0;
   } finally { release(); }
 }

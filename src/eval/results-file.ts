@@ -51,6 +51,8 @@ export interface DesignResultsJson {
   design: string;
   backend: string;
   limit: number | null;
+  /** per category instead of `limit` (null: the whole test set); absent when the run has none */
+  limit_by_category?: Partial<Record<TaskCategory, number | null>>;
   profile: string | null;
   instructions: boolean;
   /** the run's instruction policy (training queries, evaluation per family) */

@@ -9,7 +9,7 @@ import { runTask } from './run-task.ts';
 import { trainingOverlap } from './tasks/decontamination.ts';
 import { DEFAULT_INSTRUCTION_POLICY, type InstructionPolicy } from './instruction-policy.ts';
 import { identityHash, openEncoder, type OpenEncoderOptions, type SentenceEncoder } from './sentence-encoder.ts';
-import { allTasks, builtinTasks, TASK_CATEGORIES, type Task } from './tasks/index.ts';
+import { allTasks, builtinTasks, TASK_CATEGORIES, type Task, type TaskCategory } from './tasks/index.ts';
 import { resultsDir, resultsFile, runEmbeddingCacheDir } from '../run-folder.ts';
 import { resultsDifferences } from '../freshness.ts';
 import { readRunSpec, recordUserTasks } from '../run-spec.ts';
@@ -57,6 +57,8 @@ export interface EvaluateDesignOptions extends OpenEncoderOptions {
   tasks: readonly Task[];
   /** items per task (see LoadOptions.limit); undefined = all */
   limit?: number;
+  /** per category instead of `limit`: items, or null for the whole test set (profile evalLimitByCategory) */
+  limitByCategory?: Partial<Record<TaskCategory, number | null>>;
   /** recorded in the results */
   profile?: string;
   /** instruction policy (default: the authors', src/eval/instruction-policy.ts) */
@@ -91,11 +93,16 @@ export async function evaluateDesign(opts: EvaluateDesignOptions): Promise<Desig
   const file = resultsFile(opts.runDir, opts.design);
   mkdirSync(resultsDir(opts.runDir), { recursive: true });
   const limit = opts.limit ?? null;
+  const byCategory = opts.limitByCategory && Object.keys(opts.limitByCategory).length ? opts.limitByCategory : undefined;
+  const limitOf = (task: Task): number | undefined => {
+    const c = byCategory?.[task.category];
+    return c === undefined ? opts.limit : c ?? undefined;
+  };
   const policy = opts.instructionPolicy ?? DEFAULT_INSTRUCTION_POLICY;
-  const previous = readPrevious(file, idHash, limit, encoder.usesInstructions, policy);
+  const previous = readPrevious(file, idHash, limit, byCategory, encoder.usesInstructions, policy);
   if (previous === 'replaced') log(`${tag} ${file} was written for another encoder, limit or instruction setting: replacing it`);
   const results: DesignResultsJson = {
-    design: opts.design, backend: encoder.backend, limit, profile: opts.profile ?? null,
+    design: opts.design, backend: encoder.backend, limit, ...(byCategory ? { limit_by_category: byCategory } : {}), profile: opts.profile ?? null,
     instructions: encoder.usesInstructions, instruction_policy: policy, encoder: encoder.identity, identity_sha256: idHash,
     created: new Date().toISOString(), seconds: 0,
     cache: { ...emptyStats(), segments_loaded: cache.segments, corrupt_segments: cache.corrupt },
@@ -134,7 +141,7 @@ export async function evaluateDesign(opts: EvaluateDesignOptions): Promise<Desig
     };
     let run;
     try {
-      run = await runTask(task, embed, opts.limit, policy.eval);
+      run = await runTask(task, embed, limitOf(task), policy.eval);
     } catch (e) {
       throw new Error(`${opts.design}, task ${task.name}: ${(e as Error).message}`, { cause: e });
     }
@@ -177,11 +184,11 @@ function ordered(tasks: Record<string, TaskResultJson>): Record<string, TaskResu
 
 /** The previous results file when it was made for what this evaluation writes (src/freshness.ts),
  *  'replaced' when not, or undefined when there is none. */
-function readPrevious(file: string, idHash: string, limit: number | null, instructions: boolean, policy: InstructionPolicy): DesignResultsJson | 'replaced' | undefined {
+function readPrevious(file: string, idHash: string, limit: number | null, limitByCategory: DesignResultsJson['limit_by_category'], instructions: boolean, policy: InstructionPolicy): DesignResultsJson | 'replaced' | undefined {
   if (!existsSync(file)) return undefined;
   try {
     const prev = JSON.parse(readFileSync(file, 'utf8')) as DesignResultsJson;
-    if (resultsDifferences(prev as unknown as Record<string, unknown>, { identity_sha256: idHash, limit, instruction_policy: policy }).length === 0
+    if (resultsDifferences(prev as unknown as Record<string, unknown>, { identity_sha256: idHash, limit, limit_by_category: limitByCategory ?? null, instruction_policy: policy }).length === 0
       && prev.instructions === instructions && prev.tasks && typeof prev.tasks === 'object') return prev;
   } catch { /* unreadable: replaced below */ }
   return 'replaced';

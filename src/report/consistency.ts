@@ -29,7 +29,7 @@ export function resultsConsistency(runs: SeedRun[], runDir: string): string[] {
           if (now !== enc.checkpoint) problems.push(`${r.file}: computed from other weights than ${r.design}/final holds now (checkpoint ${enc.checkpoint.slice(0, 12)}… vs ${now.slice(0, 12)}…, retrained since?); rerun: ${rerun}`);
         }
       }
-      const key = `limit ${raw.limit === null || raw.limit === undefined ? 'all' : String(raw.limit)}${raw.instruction_policy !== undefined ? `, instruction policy ${JSON.stringify(raw.instruction_policy)}` : ''}`;
+      const key = `limit ${raw.limit === null || raw.limit === undefined ? 'all' : String(raw.limit)}${raw.limit_by_category ? `, per category ${JSON.stringify(raw.limit_by_category)}` : ''}${raw.instruction_policy !== undefined ? `, instruction policy ${JSON.stringify(raw.instruction_policy)}` : ''}`;
       const who = `${run.seed === null ? '' : `seed-${run.seed}/`}${r.design}`;
       settings.set(key, [...(settings.get(key) ?? []), who]);
       rerunDirs.set(who, dir);

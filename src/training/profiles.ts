@@ -7,6 +7,7 @@ import type { LoraOptions } from '../model/lora.ts';
 import { PROJECTIONS } from '../model/config.ts';
 import { DISJOINT_SOURCES, type TripleSource } from './triples.ts';
 import type { InstructionPolicy } from '../eval/instruction-policy.ts';
+import type { TaskCategory } from '../eval/tasks/types.ts';
 
 export interface Profile {
   name: string;
@@ -43,6 +44,9 @@ export interface Profile {
   checkpointEvery: number;
   /** items per evaluation task (undefined = all) */
   evalLimit?: number;
+  /** per category, instead of evalLimit: a number of items, or null for the whole test set
+   *  (e.g. { STS: null }: every STS test set in full, the other categories at evalLimit) */
+  evalLimitByCategory?: Partial<Record<TaskCategory, number | null>>;
   encodeBatchSize: number;
   /** designs trained side by side by default (`train --jobs`): each process holds the model and its
    *  saved activations, 10–12 GB for SmolLM2 at this batch (~2.2 GB with checkpointLayers), so two
