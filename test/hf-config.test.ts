@@ -38,26 +38,27 @@ const rejects = (c: unknown, pattern: RegExp) =>
     return true;
   });
 
-test('published Llama, Qwen2 and Mistral configs map onto the decoder fields', () => {
+test('published Llama, Qwen2 and Mistral configs read as the decoder config', () => {
   assert.deepEqual(parseHfConfig(TINYLLAMA, F), {
     architecture: 'llama', dim: 2048, hiddenDim: 5632, nLayers: 22, nHeads: 32, nKvHeads: 4, vocabSize: 32000,
     maxSeqLen: 2048, normEps: 1e-5, ropeTheta: 10000, tieEmbeddings: false, qkvBias: false, oBias: false,
-    headDim: 64, slidingWindow: null, bosId: 1, eosId: 2, eosIds: [2],
+    headDim: 64, bosId: 1, eosId: 2,
   });
   assert.deepEqual(parseHfConfig(QWEN2_05B, F), {
     architecture: 'qwen2', dim: 896, hiddenDim: 4864, nLayers: 24, nHeads: 14, nKvHeads: 2, vocabSize: 151936,
     maxSeqLen: 131072, normEps: 1e-6, ropeTheta: 1e6, tieEmbeddings: true, qkvBias: true, oBias: false,
-    headDim: 64, slidingWindow: null, bosId: 151643, eosId: 151643, eosIds: [151643],
+    headDim: 64, bosId: 151643, eosId: 151643,
   });
   const m = parseHfConfig(MISTRAL_7B, F);
   assert.equal(m.architecture, 'mistral');
   assert.equal(m.headDim, 128);
   assert.equal(m.nKvHeads, 8);
-  assert.equal(m.slidingWindow, 4096);
+  // the sliding window (4096) caps the usable length (max_position_embeddings 32768)
+  assert.equal(m.maxSeqLen, 4096);
   assert.equal(m.qkvBias, false);
-  assert.equal(parseHfConfig({ ...MISTRAL_7B, sliding_window: null }, F).slidingWindow, null);
+  assert.equal(parseHfConfig({ ...MISTRAL_7B, sliding_window: null }, F).maxSeqLen, 32768);
   // MistralConfig's own default window applies when the field is absent.
-  assert.equal(parseHfConfig(without(MISTRAL_7B, 'sliding_window'), F).slidingWindow, 4096);
+  assert.equal(parseHfConfig(without(MISTRAL_7B, 'sliding_window'), F).maxSeqLen, 4096);
 });
 
 test('defaults: kv heads = heads, rope_theta 10000, untied embeddings, no biases, model_type fallback', () => {
@@ -68,9 +69,9 @@ test('defaults: kv heads = heads, rope_theta 10000, untied embeddings, no biases
   assert.equal(c.ropeTheta, 10000);
   assert.equal(c.tieEmbeddings, false);
   assert.equal(c.qkvBias, false);
-  assert.equal(c.bosId, null);
-  assert.equal(c.eosId, null);
-  assert.deepEqual(c.eosIds, []);
+  // Llama's default token ids when the config names none
+  assert.equal(c.bosId, 1);
+  assert.equal(c.eosId, 2);
   assert.equal(parseHfConfig(without(QWEN2_05B, 'architectures', 'tie_word_embeddings'), F).tieEmbeddings, false);
   assert.equal(parseHfConfig({ ...QWEN2_05B, architectures: [] }, F).architecture, 'qwen2');
 });
@@ -78,7 +79,6 @@ test('defaults: kv heads = heads, rope_theta 10000, untied embeddings, no biases
 test('eos list, explicit head_dim, llama attention_bias', () => {
   const c = parseHfConfig({ ...TINYLLAMA, eos_token_id: [128001, 128008, 128009] }, F);
   assert.equal(c.eosId, 128001);
-  assert.deepEqual(c.eosIds, [128001, 128008, 128009]);
   // head_dim may differ from hidden_size / heads (e.g. Mistral-Nemo: 5120 / 32 heads, head_dim 128).
   const nemo = parseHfConfig({ ...MISTRAL_7B, hidden_size: 5120, head_dim: 128 }, F);
   assert.equal(nemo.headDim, 128);

@@ -21,6 +21,8 @@ export interface DecoderConfig {
   tieEmbeddings: boolean;
   /** q/k/v projections carry a bias (Qwen2) */
   qkvBias: boolean;
+  /** the attention output projection carries a bias (Llama's attention_bias); absent: none */
+  oBias?: boolean;
   bosId: number;
   eosId: number;
 }

@@ -1,54 +1,20 @@
-// A Hugging Face `config.json` for a Llama-family decoder (Llama, Mistral, Qwen2) mapped onto the
-// fields our decoder uses. Anything that would change the forward pass and that the decoder does
-// not implement (rope_scaling, non-SiLU activations, MLP biases, Qwen2's per-layer sliding
-// window) is an error, so a checkpoint never runs with silently different maths.
+// A Hugging Face `config.json` for a Llama-family decoder (Llama, Mistral, Qwen2) read as our
+// DecoderConfig. Anything that would change the forward pass and that the decoder does not
+// implement (rope_scaling, non-SiLU activations, MLP biases, Qwen2's per-layer sliding window) is an
+// error, so a checkpoint never runs with silently different maths.
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { validateConfig, type Architecture, type DecoderConfig } from './config.ts';
 
-export type HfArchitecture = 'llama' | 'mistral' | 'qwen2';
-
-export interface HfModelConfig {
-  architecture: HfArchitecture;
-  /** hidden_size */
-  dim: number;
-  /** intermediate_size */
-  hiddenDim: number;
-  nLayers: number;
-  nHeads: number;
-  /** num_key_value_heads, default nHeads (no grouped-query attention) */
-  nKvHeads: number;
-  vocabSize: number;
-  /** max_position_embeddings */
-  maxSeqLen: number;
-  /** rms_norm_eps */
-  normEps: number;
-  /** rope_theta, default 10000 */
-  ropeTheta: number;
-  /** tie_word_embeddings; transformers' default is false for all three (Qwen2 small models set true). */
-  tieEmbeddings: boolean;
-  /** Biases on q/k/v projections: always for qwen2, attention_bias for llama. */
-  qkvBias: boolean;
-  /** Bias on the attention output projection: attention_bias for llama only. */
-  oBias: boolean;
-  /** head_dim if given, else dim / nHeads */
-  headDim: number;
-  /** Mistral's sliding attention window (null: full causal attention). */
-  slidingWindow: number | null;
-  bosId: number | null;
-  /** The first of eos_token_id when it is a list. */
-  eosId: number | null;
-  eosIds: number[];
-}
-
-const ARCHITECTURES: Record<string, HfArchitecture> = {
+const ARCHITECTURES: Record<string, Architecture> = {
   LlamaForCausalLM: 'llama',
   MistralForCausalLM: 'mistral',
   Qwen2ForCausalLM: 'qwen2',
 };
-const MODEL_TYPES: HfArchitecture[] = ['llama', 'mistral', 'qwen2'];
+const MODEL_TYPES: Architecture[] = ['llama', 'mistral', 'qwen2'];
 
 /** Reads `path`, or `path/config.json` when path is a folder. */
-export function readHfConfig(path: string): HfModelConfig {
+export function readHfConfig(path: string): DecoderConfig {
   let file = path;
   let json: unknown;
   try {
@@ -60,7 +26,8 @@ export function readHfConfig(path: string): HfModelConfig {
   return parseHfConfig(json, file);
 }
 
-export function parseHfConfig(json: unknown, fileName: string): HfModelConfig {
+/** The decoder a config.json describes, checked by validateConfig like every format's. */
+export function parseHfConfig(json: unknown, fileName: string): DecoderConfig {
   const fail = (msg: string): never => { throw new Error(`${fileName}: ${msg}`); };
   if (typeof json !== 'object' || json === null || Array.isArray(json)) fail('config is not a JSON object');
   const c = json as Record<string, unknown>;
@@ -145,29 +112,24 @@ export function parseHfConfig(json: unknown, fileName: string): HfModelConfig {
   }
 
   const attentionBias = architecture === 'llama' && bool('attention_bias', false);
-  return {
-    architecture,
-    dim,
-    hiddenDim,
-    nLayers,
-    nHeads,
-    nKvHeads,
-    vocabSize,
-    maxSeqLen,
-    normEps,
-    ropeTheta,
+  const config: DecoderConfig = {
+    architecture, dim, hiddenDim, nLayers, nHeads, nKvHeads, headDim, vocabSize,
+    // Mistral's sliding window only matters past its length; refuse to be silently wrong beyond it.
+    maxSeqLen: slidingWindow !== null && slidingWindow < maxSeqLen ? slidingWindow : maxSeqLen,
+    normEps, ropeTheta,
+    // transformers' default is false for all three (Qwen2 small models set true)
     tieEmbeddings: bool('tie_word_embeddings', false),
+    // biases on q/k/v: always for qwen2, attention_bias for llama; on o: attention_bias for llama only
     qkvBias: architecture === 'qwen2' || attentionBias,
     oBias: attentionBias,
-    headDim,
-    slidingWindow,
-    bosId,
-    eosId: eosIds.length > 0 ? eosIds[0] : null,
-    eosIds,
+    // Llama's and Mistral's defaults; Qwen2 configs name both ids. eos_token_id may be a list: its first.
+    bosId: bosId ?? 1, eosId: eosIds.length > 0 ? eosIds[0]! : 2,
   };
+  validateConfig(config, fileName);
+  return config;
 }
 
-function resolveArchitecture(c: Record<string, unknown>, fail: (msg: string) => never): HfArchitecture {
+function resolveArchitecture(c: Record<string, unknown>, fail: (msg: string) => never): Architecture {
   const supported = `supported: ${Object.keys(ARCHITECTURES).join(', ')} (model_type ${MODEL_TYPES.join(', ')})`;
   const archs = c.architectures;
   if (archs !== undefined && archs !== null) {
@@ -181,7 +143,7 @@ function resolveArchitecture(c: Record<string, unknown>, fail: (msg: string) => 
     }
   }
   const mt = c.model_type;
-  if (typeof mt === 'string' && (MODEL_TYPES as string[]).includes(mt)) return mt as HfArchitecture;
+  if (typeof mt === 'string' && (MODEL_TYPES as string[]).includes(mt)) return mt as Architecture;
   if (mt === undefined) return fail(`no "architectures" or "model_type" field; ${supported}`);
   return fail(`unsupported model_type ${JSON.stringify(mt)}; ${supported}`);
 }

@@ -9,23 +9,13 @@ import { join } from 'node:path';
 import { Tokenizer as HfTokenizerImpl } from '@huggingface/tokenizers';
 import { parseHfConfig } from './hf-config.ts';
 import { loadSafetensorsFolder } from './safetensors.ts';
-import type { DecoderConfig } from './config.ts';
 import { transposeMatrix, type Decoder, type LayerWeights } from './weights.ts';
 import type { Tokenizer } from '../tokenizer/tokenizer.ts';
 import { encodePrefix, prefixCutSafe } from '../tokenizer/hf-prefix-cut.ts';
 
 export async function loadHfDecoder(dir: string): Promise<Decoder> {
   const configFile = join(dir, 'config.json');
-  const hf = parseHfConfig(JSON.parse(await readFile(configFile, 'utf8')), configFile);
-  const config: DecoderConfig = {
-    architecture: hf.architecture, dim: hf.dim, hiddenDim: hf.hiddenDim, nLayers: hf.nLayers, nHeads: hf.nHeads,
-    nKvHeads: hf.nKvHeads, headDim: hf.headDim, vocabSize: hf.vocabSize, maxSeqLen: hf.maxSeqLen, normEps: hf.normEps,
-    ropeTheta: hf.ropeTheta, tieEmbeddings: hf.tieEmbeddings, qkvBias: hf.qkvBias,
-    // Llama's and Mistral's defaults; Qwen2 configs name both ids
-    bosId: hf.bosId ?? 1, eosId: hf.eosId ?? 2,
-  };
-  // Mistral's sliding window only matters past its length; refuse to be silently wrong beyond it.
-  if (hf.slidingWindow !== null && hf.slidingWindow < config.maxSeqLen) config.maxSeqLen = hf.slidingWindow;
+  const config = parseHfConfig(JSON.parse(await readFile(configFile, 'utf8')), configFile);
   const { tensors } = await loadSafetensorsFolder(dir);
   const used = new Set<string>();
   const get = (name: string, shape: number[]): Float32Array => {
@@ -49,7 +39,7 @@ export async function loadHfDecoder(dir: string): Promise<Decoder> {
       wk: linear(`${p}self_attn.k_proj.weight`, nKvHeads * headDim, dim),
       wv: linear(`${p}self_attn.v_proj.weight`, nKvHeads * headDim, dim),
       wo: linear(`${p}self_attn.o_proj.weight`, dim, nHeads * headDim),
-      ...(hf.oBias ? { bo: vector(`${p}self_attn.o_proj.bias`, dim) } : {}),
+      ...(config.oBias ? { bo: vector(`${p}self_attn.o_proj.bias`, dim) } : {}),
       ...(config.qkvBias ? {
         bq: vector(`${p}self_attn.q_proj.bias`, nHeads * headDim),
         bk: vector(`${p}self_attn.k_proj.bias`, nKvHeads * headDim),
