@@ -14,7 +14,7 @@ import type { DesignResultsJson } from '../src/eval/results-file.ts';
 import { openEncoder, type SentenceEncoder } from '../src/eval/sentence-encoder.ts';
 import { resolveDesigns } from '../src/designs.ts';
 import { cacheKey, EmbeddingCache, readSegment } from '../src/eval/embedding-cache.ts';
-import { identityHash } from '../src/eval/sentence-encoder.ts';
+import { identityHash } from '../src/io/sha256.ts';
 import { taskByName } from '../src/eval/tasks/index.ts';
 import { parseDesignResult } from '../src/report/results.ts';
 

@@ -20,7 +20,7 @@ import { attachPrefixCache, PrefixCache, prefixKey, prefixUse, PREFIX_CACHE_FORM
 import { embeddingTokens, encodeTexts } from '../src/embedding/embedder.ts';
 import { microBatchGradients, tripleBatch } from '../src/training/step.ts';
 import { train } from '../src/training/trainer.ts';
-import { identityHash } from '../src/eval/sentence-encoder.ts';
+import { identityHash } from '../src/io/sha256.ts';
 import { openDesignEncoder } from '../src/eval/design-encoder.ts';
 import { createPooling } from '../src/pooling/index.ts';
 import { padBatch } from '../src/model/batch.ts';

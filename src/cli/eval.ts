@@ -14,6 +14,7 @@ import { resolveTasks } from '../eval/runner.ts';
 import { importTaskModules, TaskModuleError } from '../eval/tasks/task-modules.ts';
 import { settlePreviousResults } from '../eval/previous-results.ts';
 import { acquireLock, describeHolder, liveHolder } from '../io/lock.ts';
+import { identityHash } from '../io/sha256.ts';
 import { evalPolicyByName, type InstructionPolicy } from '../eval/instruction-policy.ts';
 import { runSpecForCommand } from './run-spec-options.ts';
 import { requireRunSpec, runSpecLocation, type RunSpec } from '../run-spec.ts';
@@ -104,7 +105,7 @@ async function evalOne(design: string, o: { runDir: string; tasks: ReturnType<ty
   const release = acquireLock(evalLockFile(o.runDir, design), `evaluation of ${design} in ${o.runDir}`);
   try {
     const { evaluateDesign } = await import('../eval/runner.ts');
-    const { openEncoder, identityHash } = await import('../eval/sentence-encoder.ts');
+    const { openEncoder } = await import('../eval/sentence-encoder.ts');
     const { allTasks } = await import('../eval/tasks/index.ts');
     const p = o.spec.profile;
     const encoder = await openEncoder(design, { runDir: o.runDir, batchSize: p.encodeBatchSize, maxLen: p.maxLen, model: p.model });

@@ -62,7 +62,7 @@ import { padBatch, type TokenBatch } from '../model/batch.ts';
 import { gatherLast, maskedMean, type Pooling } from '../pooling/pooling.ts';
 import { projectRoot } from '../data/files.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
-import { identityHash } from '../eval/sentence-encoder.ts';
+import { identityHash } from '../io/sha256.ts';
 import type { EmbeddingModel } from './embedding-model.ts';
 
 export const PREFIX_CACHE_FORMAT = 'pa-prefix-cache/1';

@@ -18,14 +18,13 @@
 // (use-lite, minilm) depend on neither run nor seed, only on their identity (model file sha256s,
 // pooling by design name, max length, backend, instruction budget), so every run shares one folder:
 // $PA_EMBEDDING_CACHE, default <project root>/.cache/embeddings. Deleting that folder clears it.
-import { sha256 } from '../io/sha256.ts';
+import { identityHash, sha256 } from '../io/sha256.ts';
 import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DESIGNS, OUTSIDE_ENCODERS } from '../designs.ts';
 import { projectRoot } from '../data/files.ts';
 import { writeFileAtomic } from '../io/atomic.ts';
-import { identityHash } from './sentence-encoder.ts';
 
 export const CACHE_FORMAT = 'pa-embedding-cache/1';
 /** Segments beyond this many are merged into one when the cache is opened. */

@@ -8,7 +8,8 @@ import { cacheKey, EmbeddingCache, runIndependent, sharedCacheRoot } from './emb
 import { runTask } from './run-task.ts';
 import { trainingOverlap } from './tasks/decontamination.ts';
 import { DEFAULT_INSTRUCTION_POLICY, type InstructionPolicy } from './instruction-policy.ts';
-import { identityHash, openEncoder, type OpenEncoderOptions, type SentenceEncoder } from './sentence-encoder.ts';
+import { openEncoder, type OpenEncoderOptions, type SentenceEncoder } from './sentence-encoder.ts';
+import { identityHash } from '../io/sha256.ts';
 import { allTasks, builtinTasks, TASK_CATEGORIES, type Task, type TaskCategory } from './tasks/index.ts';
 import { resultsDir, resultsFile, runEmbeddingCacheDir } from '../run-folder.ts';
 import { resultsDifferences } from '../freshness.ts';

@@ -1,7 +1,6 @@
 // What the evaluation runner needs from any text encoder: vectors for texts, and an identity that
 // decides the vectors (model files, design, checkpoint, max length, backend) so cached vectors are
 // reused only for the very same encoder. Our decoder designs and the outside USE-lite row both fit.
-import { sha256 } from '../io/sha256.ts';
 import { EVAL_DESIGNS, knownDesign } from '../designs.ts';
 
 export interface EncodeResult {
@@ -23,16 +22,6 @@ export interface SentenceEncoder {
   encode(texts: readonly string[], instruction: string, onProgress?: (done: number, total: number) => void): Promise<EncodeResult>;
   /** Release model memory. */
   dispose?(): void;
-}
-
-/** Stable JSON (sorted keys) → sha256 hex: the same identity always hashes the same. */
-export function identityHash(identity: unknown): string {
-  const canon = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(canon);
-    if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])]));
-    return v;
-  };
-  return sha256(JSON.stringify(canon(identity)));
 }
 
 export interface OpenEncoderOptions {

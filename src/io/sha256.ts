@@ -8,6 +8,16 @@ export function sha256(data: Uint8Array | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** Stable JSON (sorted keys) → sha256: the same identity (of an encoder, a cache) always hashes the same. */
+export function identityHash(identity: unknown): string {
+  const canon = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(canon);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])]));
+    return v;
+  };
+  return sha256(JSON.stringify(canon(identity)));
+}
+
 /** sha256 of a file's bytes, read whole. */
 export function sha256File(path: string): string {
   return sha256(readFileSync(path));
