@@ -7,6 +7,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CATEGORY_ORDER, type Stats } from '../src/report/analysis.ts';
 import { CHANCE_SDS } from '../src/report/chance-level.ts';
+import { detectability } from '../src/report/detectability.ts';
+import { datasetText, detectTexts } from '../src/report/markdown.ts';
+import { formatDifference, formatP } from '../src/report/format.ts';
 
 export function perTaskMarkdown(stats: Stats, title: string): string {
   const designs = stats.designs;
@@ -31,8 +34,37 @@ export function perTaskMarkdown(stats: Stats, title: string): string {
     `| task | ${designs.join(' | ')} | chance |`,
     `|---|${designs.map(() => '---:').join('|')}|---:|`,
     ...datasets.map((d) => `| ${d} (${stats.dataset_scores[stats.baseline]![d]!.category}) | ${designs.map((x) => cell(x, d)).join(' | ')} | ${chance(d)} |`),
+    ...perDatasetTests(stats, datasets),
   ];
   return lines.join('\n') + '\n';
+}
+
+/** Every per-dataset test against the baseline with what it could have found (src/report/detectability.ts). */
+function perDatasetTests(stats: Stats, datasets: string[]): string[] {
+  const tests = stats.dataset_tests.filter((t) => t.per_sample);
+  if (tests.length === 0) return [];
+  const alpha = stats.options.alpha;
+  const det = tests.map((t) => detectability(t, stats.dataset_tests, alpha)!);
+  const m = det[0]!.m;
+  const rows = datasets.flatMap((d) => stats.tested.flatMap((design) => {
+    const i = tests.findIndex((t) => t.design === design && t.dataset === d);
+    if (i < 0) return [];
+    const t = tests[i]!, x = det[i]!;
+    return [`| ${datasetText(d, x)} | ${design} | ${x.n_informative ?? '—'} of ${x.n} | ${formatDifference(t.difference, 4)} | ${formatP(t.per_sample!.permutation.pvalue)} | ${formatP(t.per_sample!.p_holm)} | ${detectTexts(x).join(' | ')} |`];
+  }));
+  return [
+    '',
+    `## Per-dataset tests against ${stats.baseline}`,
+    '',
+    `Paired permutation test over the items (queries, pairs, texts${det.some((x) => x.unit === 'k-means runs') ? '; Clustering: over k-means runs, not items, the evaluator keeping one V-measure per seeded k-means run' : ''})${stats.seeds.length > 1 ? ', seeds paired' : ''}; Holm over all ${m} tests. `
+      + `MDD (80%): the difference this test detects with 80% power at two-sided p < ${alpha}, 2.80 × the bootstrap standard error (— where the paired differences do not vary). `
+      + `min p: the smallest p its permutation test can give; "cannot reach Holm": not below Holm's first threshold ${alpha}/${m} = ${formatP(alpha / m)}, so no data could make it survive Holm. `
+      + `n: samples with a non-zero difference of all samples${det.every((x) => x.recorded) ? '' : ' (— : not recorded in this stats.json, which predates it; min p is then computed from all samples, a lower bound)'}.`,
+    '',
+    '| task | design | n | difference | permutation p | Holm p | MDD (80%) | min p |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
+    ...rows,
+  ];
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

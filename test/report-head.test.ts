@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../src/data/files.ts';
 import { chanceLevel, CHANCE_SDS } from '../src/report/chance-level.ts';
-import { sanityGate, sanityGateMarkdown } from '../src/report/sanity-gate.ts';
+import { LEVEL_TOLERANCE, sanityGate, sanityGateMarkdown } from '../src/report/sanity-gate.ts';
 import { reportHead } from '../src/report/report-head.ts';
 import type { Stats } from '../src/report/analysis.ts';
 
@@ -47,6 +47,10 @@ test('sanity gate: passes iff m1 beats both base rows on the mean over categorie
   const pass = sanityGate(statsWith([0.5, 0.6, 0.3], [0.4, 0.5, 0.2], [0.1, 0.1, 0.1]));
   assert.equal(pass.passed, true);
   assert.match(sanityGateMarkdown(pass), /Sanity gate: passed/);
+  // a category counts as won only by at least LEVEL_TOLERANCE (0.005): +0.000008 is level, not a win
+  const tiny = sanityGate(statsWith([0.5, 0.500008, 0.3], [0.4, 0.5, 0.2], [0.1, 0.1, 0.1]));
+  assert.equal(LEVEL_TOLERANCE, 0.005);
+  assert.deepEqual(tiny.comparisons[0]!.wins, ['STS', 'Retrieval']);
   const missing = sanityGate({ ...statsWith([0.5, 0.6, 0.3], [0.4, 0.5, 0.2], [0.1, 0.1, 0.1]), category_scores: { m1: statsWith([0.5, 0.6, 0.3], [0, 0, 0], [0, 0, 0]).category_scores.m1! } } as Stats);
   assert.equal(missing.passed, null);
 });
@@ -65,6 +69,10 @@ test('report heads of the committed runs: the gate, instruction policy and chanc
     assert.match(head.split('\n')[0]!, passed ? /^\*\*Sanity gate: passed\*\*/ : /^\*\*Sanity gate: failed\*\* — fine-tuned m1 does not beat/, run);
     assert.match(head, new RegExp(`\\*\\*Instructions\\*\\*: training queries: ${stats.instruction_policy!.train === 'none' ? 'no instruction' : '.*'}; evaluation: '${stats.instruction_policy!.eval}'`), run);
     assert.match(head, /\*\*Training sources\*\*: not recorded in this run folder \(no triples\.json\)/, run); // triples.json stays in runs/
+    // the committed stats.json predate the convergence record: said, and no claim that the comparison is meaningful
+    assert.equal(stats.convergence, undefined, run);
+    assert.match(head, /\*\*Convergence\*\*: not recorded in this stats\.json/, run);
+    assert.doesNotMatch(head, /meaningful at this budget/, run);
     assert.match(head, new RegExp(`${stats.chance_level.datasets.length} of \\d+ tasks are at chance level for every decoder design: ${stats.chance_level.datasets.join(', ')}\\.`), run);
   }
 });

@@ -13,7 +13,11 @@ import { buildTable } from '../report/table.ts';
 import { tableToMarkdown } from '../report/markdown.ts';
 import { htmlDocument, tableToHtml } from '../report/html.ts';
 import { tableToLatex } from '../report/latex.ts';
-import { statsFile, tableFile } from '../run-folder.ts';
+import { lossFile, seedDirs, statsFile, tableFile } from '../run-folder.ts';
+import { runConvergence } from '../report/convergence.ts';
+import { readLossJsonl } from '../figures/inputs.ts';
+import { existsSync } from 'node:fs';
+import { relative } from 'node:path';
 import { compareInputs } from '../freshness.ts';
 
 /** JSON with NaN and ±Infinity written as null (JSON has no such numbers). */
@@ -45,6 +49,13 @@ export async function run(argv: string[]): Promise<number> {
   const stats = analyze(runs, {
     baseline: args.options.baseline!, resamples, permutations, seed, confidence, skipPerSample: args.flags['no-per-sample']!,
   });
+  // each trained design's loss curves (<seed dir>/<design>/loss.jsonl) judged against the baseline's
+  const folders = seedDirs(dir);
+  const trained = stats.designs.filter((d) => folders.some((f) => existsSync(lossFile(f, d))));
+  if (trained.length) {
+    stats.convergence = runConvergence(folders, trained, stats.baseline, (f, d) => (existsSync(lossFile(f, d)) ? readLossJsonl(lossFile(f, d)).map((r) => r.loss) : null), stats.warnings);
+    for (const c of Object.values(stats.convergence)) for (const s of c.per_seed) s.seed_dir = relative(dir, s.seed_dir) || '.';
+  }
   const table = buildTable(stats, loadPaperTable(), { runDir: dir });
   // atomic: a killed compare never leaves a half-written table that looks complete
   writeFileAtomic(statsFile(dir), statsToJson(stats));

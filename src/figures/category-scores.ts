@@ -7,7 +7,7 @@ export interface Interval { mean: number; lo: number; hi: number }
 /** design → category → {mean, lo, hi}. Categories are drawn in `categories` order or first-seen order. */
 export type CategoryScores = Record<string, Record<string, Interval>>;
 
-export function categoryScoresFigure(scores: CategoryScores, opts: { title?: string; categories?: string[]; yTitle?: string } = {}): Figure {
+export function categoryScoresFigure(scores: CategoryScores, opts: { title?: string; categories?: string[]; yTitle?: string; labels?: Record<string, string> } = {}): Figure {
   const designs = Object.keys(scores);
   if (designs.length === 0) throw new Error('category scores: no designs given');
   const categories = opts.categories ?? [...new Set(designs.flatMap((d) => Object.keys(scores[d]!)))];
@@ -28,7 +28,7 @@ export function categoryScoresFigure(scores: CategoryScores, opts: { title?: str
     // one seed has no interval (lo = mean = hi): no error bars then, not caps of zero length
     const hasInterval = [...plus, ...minus].some((v) => v !== null && v > 0);
     return {
-      type: 'bar', name: design, x: categories, y,
+      type: 'bar', name: opts.labels?.[design] ?? design, x: categories, y,
       marker: { color: designColor(design) },
       error_y: { type: 'data', symmetric: false, array: plus, arrayminus: minus, thickness: 1.2, width: 3, color: '#333', visible: hasInterval },
     };

@@ -13,6 +13,7 @@ import { studentTCdf } from '../stats/special.ts';
 import { writeJsonAtomic } from '../io/atomic.ts';
 import { trainedDesignsIn } from './inputs.ts';
 import { figureDataFile, figuresDir, finalConfigFile, seedDirs, statsFile } from '../run-folder.ts';
+import { convergenceLabel } from '../report/convergence.ts';
 
 export interface RunFigureData {
   loss: ReturnType<typeof readLossCurves>;
@@ -53,12 +54,12 @@ function categoryIntervals(stats: Stats): { scores: CategoryScores; method: stri
   return { scores, method: multi ? '95% t-interval over training seeds' : 'one seed: no interval' };
 }
 
-function differenceTable(stats: Stats): DifferenceTable {
+export function differenceTable(stats: Stats): DifferenceTable {
   const rows = stats.tested;
   const cols = stats.categories;
   const cell = (d: string, c: string) => stats.category_tests.find((t) => t.design === d && t.category === c);
   return {
-    rows, cols, reference: stats.baseline,
+    rows: rows.map((d) => convergenceLabel(stats.convergence, d)), cols, reference: stats.baseline,
     values: rows.map((d) => cols.map((c) => cell(d, c)?.difference ?? null)),
     marks: rows.map((d) => cols.map((c) => {
       const t = cell(d, c);
@@ -127,7 +128,7 @@ export async function writeRunFigures(runDir: string, opts: { layerPairs?: numbe
   };
   const figs: { name: string; figure: Figure }[] = [
     { name: 'loss-curves', figure: lossCurvesFigure(data.loss) },
-    { name: 'category-scores', figure: categoryScoresFigure(data.categoryScores, { title: `Category scores (${method})` }) },
+    { name: 'category-scores', figure: categoryScoresFigure(data.categoryScores, { title: `Category scores (${method})`, labels: Object.fromEntries(Object.keys(data.categoryScores).map((d) => [d, convergenceLabel(stats.convergence, d)])) }) },
     { name: 'difference-heatmap', figure: differenceHeatmapFigure(data.differences, { title: `Difference to ${stats.baseline} (* Wilcoxon p<0.05, † Holm p<0.05)` }) },
     { name: 'dataset-scores', figure: datasetScoresFigure(data.datasetScores, { categories: data.datasetCategories, categoryOrder: data.categories }) },
     { name: 'layer-spearman', figure: layerSpearmanFigure(data.layerSpearman) },

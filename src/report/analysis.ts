@@ -19,6 +19,8 @@ import { type PerSample, type SeedRun, type TaskChance } from './results.ts';
 import type { TaskCategory } from '../eval/tasks/types.ts';
 import { chanceLevel, type ChanceLevel } from './chance-level.ts';
 import { OUTSIDE_ENCODERS, REFERENCE_ROWS } from '../designs.ts';
+import { annotateDetectability, sampleUnit, type SampleUnit } from './detectability.ts';
+import type { DesignConvergence } from './convergence.ts';
 
 /** Column order: the paper's four categories first. */
 export const CATEGORY_ORDER: TaskCategory[] = ['STS', 'Classification', 'Retrieval', 'Clustering', 'PairClassification', 'Reranking', 'Summarization'];
@@ -87,6 +89,19 @@ export interface DatasetTest {
     p_bh: number | null;
     median_difference?: BootstrapResult;
     rank_biserial?: number;
+    /** what the samples are: items (queries, pairs, texts), or for Clustering the seeded k-means runs
+     *  (the evaluator's per-sample data is one V-measure per k-means run, not per item) */
+    unit?: SampleUnit;
+    /** samples whose swap changes the statistic (a non-zero difference) */
+    n_informative?: number;
+    /** minimum detectable difference at 80% power, two-sided alpha: (z_{1-alpha/2} + z_0.8) x bootstrap.se */
+    mdd_80?: number | null;
+    /** smallest p the permutation test can give here (src/stats/power.ts) */
+    min_p?: number;
+    /** Holm's first threshold alpha / m over this family of m tests */
+    holm_threshold?: number;
+    /** min_p < holm_threshold: false = no data could make this test survive Holm */
+    can_reach_holm?: boolean;
   };
   /** why the per-sample tests were skipped */
   per_sample_skipped?: string;
@@ -120,6 +135,9 @@ export interface Stats {
     scores: Record<string, Record<string, SeedSummary>>;
     tests: DatasetTest[];
   };
+  /** each trained design's loss curves judged by src/report/convergence.ts (written by compare from
+   *  <seed dir>/<design>/loss.jsonl; absent in stats.json written before it) */
+  convergence?: Record<string, DesignConvergence>;
   warnings: string[];
 }
 
@@ -328,7 +346,8 @@ export function analyze(runs: SeedRun[], options: AnalysisOptions = {}): Stats {
       median_difference: 'median paired difference with a percentile bootstrap interval',
       seed_test: 'paired t-test (scipy.stats.ttest_rel) of the per-seed scores of the two designs, seeds paired by index: seed s gives every design the same triple order and initialisation seed (only with >= 2 seeds both have); seed_p_holm: Holm over all category seed tests',
       chance_level: 'see chance_level.rule',
-      per_sample: 'values: mean per-sample difference, sign-flip permutation test; sts: difference of Spearman rho, pairs resampled (bootstrap) or design predictions swapped per pair (permutation); seeds paired by index and averaged',
+      per_sample: 'values: mean per-sample difference, sign-flip permutation test; sts: difference of Spearman rho, pairs resampled (bootstrap) or design predictions swapped per pair (permutation); seeds paired by index and averaged. The samples are items (queries, pairs, texts), except Clustering (unit "k-means runs"): over k-means runs, not items: the evaluator keeps one V-measure per seeded k-means run (10, seeds 42..51, the same for both designs), so that test asks whether the k-means runs differ, not whether the items are clustered better',
+      detectability: 'per_sample.mdd_80: minimum detectable difference at 80% power, two-sided alpha, = (z_{1-alpha/2} + z_0.80) x bootstrap.se (2.80 x se at alpha 0.05); per_sample.min_p: the smallest p the permutation test can give, 2^(1-n_informative) for an exact test (n_informative = samples with a non-zero difference), max(2/(resamples+1), 2^(1-n_informative)) for a Monte Carlo one; can_reach_holm: min_p < alpha/m (Holm\'s first threshold, m = per-sample tests in the family)',
     },
     category_scores, dataset_scores, category_tests, dataset_tests,
     instruction_policy: policies.size === 1 ? JSON.parse([...policies][0]!) : null,
@@ -338,7 +357,7 @@ export function analyze(runs: SeedRun[], options: AnalysisOptions = {}): Stats {
 
 /** Each tested design against the baseline on every dataset of idx both have: the seed-paired
  *  t-test and the per-sample bootstrap and permutation tests, Holm and BH over these tests. */
-function datasetTests(idx: Index, tested: string[], baseline: string, opts: { resamples: number; permutations: number; confidence: number; seed: number; skipPerSample: boolean }, warnings: string[]): DatasetTest[] {
+function datasetTests(idx: Index, tested: string[], baseline: string, opts: { resamples: number; permutations: number; confidence: number; seed: number; alpha: number; skipPerSample: boolean }, warnings: string[]): DatasetTest[] {
   const boot = { resamples: opts.resamples, confidence: opts.confidence, seed: opts.seed };
   const perm = { resamples: opts.permutations, seed: opts.seed };
   const dataset_tests: DatasetTest[] = [];
@@ -365,6 +384,7 @@ function datasetTests(idx: Index, tested: string[], baseline: string, opts: { re
               bootstrap: c.bootstrap, permutation: c.permutation, p_holm: null, p_bh: null,
               ...(c.medianDifference ? { median_difference: c.medianDifference } : {}),
               ...(c.rankBiserial !== undefined ? { rank_biserial: c.rankBiserial } : {}),
+              unit: sampleUnit(t.category), n_informative: c.nInformative,
             };
           } catch (e) { t.per_sample_skipped = (e as Error).message; }
         }
@@ -374,6 +394,7 @@ function datasetTests(idx: Index, tested: string[], baseline: string, opts: { re
     }
   }
   adjustInto(dataset_tests, (t) => t.per_sample?.permutation.pvalue ?? NaN, (t, h, b) => { if (t.per_sample) { t.per_sample.p_holm = num(h); t.per_sample.p_bh = num(b); } });
+  annotateDetectability(dataset_tests, opts.alpha);
   return dataset_tests;
 }
 

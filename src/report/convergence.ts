@@ -56,3 +56,69 @@ function slope(y: readonly number[]): number {
   y.forEach((v, i) => { sxy += (i - mx) * (v - my); sxx += (i - mx) ** 2; });
   return sxx === 0 ? 0 : sxy / sxx;
 }
+
+/** A design's verdict over the seeds of a run (stats.json → convergence[design], written by compare). */
+export interface DesignConvergence {
+  /** mean over seeds of the final loss */
+  final_loss: number;
+  /** the baseline's mean final loss over the same seeds (null for the baseline itself) */
+  baseline_final_loss: number | null;
+  /** every seed's curve converged */
+  converged: boolean;
+  /** e.g. "not converged: loss 2.41 vs m1 0.70 (2 of 3 seeds)" */
+  note: string;
+  per_seed: (Convergence & { seed_dir: string })[];
+}
+
+/** "m2 (not converged)" when stats.json records that the design did not converge; else the name. */
+export function convergenceLabel(convergence: Record<string, DesignConvergence> | undefined, design: string, name = design): string {
+  return convergence?.[design] && !convergence[design]!.converged ? `${name} (not converged)` : name;
+}
+
+/** The designs stats.json records as not converged (in the given order). */
+export function notConverged(convergence: Record<string, DesignConvergence> | undefined, designs: readonly string[]): string[] {
+  return designs.filter((d) => convergence?.[d] && !convergence[d]!.converged);
+}
+
+/**
+ * Judge every design with a `<seed dir>/<design>/loss.jsonl` in the run's seed folders (`seedDirs`,
+ * in seed order): each seed's curve against the baseline's curve of the same seed, then over seeds
+ * (converged iff every seed did). A design whose curve is too short to judge is left out, with a
+ * warning; a seed folder without the baseline's curve judges by flatness only.
+ */
+export function runConvergence(seedFolders: readonly string[], designs: readonly string[], baseline: string,
+  read: (dir: string, design: string) => number[] | null, warnings: string[] = []): Record<string, DesignConvergence> {
+  const out: Record<string, DesignConvergence> = {};
+  const judge = (losses: number[] | null, where: string, ref?: { name: string; finalLoss: number }): Convergence | null => {
+    if (!losses) return null;
+    try { return convergence(losses, ref); } catch (e) { warnings.push(`${where}: ${(e as Error).message}`); return null; }
+  };
+  const baseFinal = new Map<string, number>();
+  for (const dir of seedFolders) {
+    const b = read(dir, baseline);
+    if (b && b.length >= 5 && b.every(Number.isFinite)) baseFinal.set(dir, finalLoss(b));
+  }
+  for (const design of [baseline, ...designs.filter((d) => d !== baseline)]) {
+    const per: DesignConvergence['per_seed'] = [];
+    for (const dir of seedFolders) {
+      const ref = design !== baseline && baseFinal.has(dir) ? { name: baseline, finalLoss: baseFinal.get(dir)! } : undefined;
+      const c = judge(read(dir, design), `${dir}/${design}/loss.jsonl`, ref);
+      if (c) per.push({ ...c, seed_dir: dir });
+    }
+    if (per.length === 0) continue;
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const final = mean(per.map((c) => c.final_loss));
+    const refs = design === baseline ? [] : per.map((c) => baseFinal.get(c.seed_dir)).filter((x): x is number => x !== undefined);
+    const ref = refs.length === per.length && refs.length ? mean(refs) : null;
+    const bad = per.filter((c) => !c.converged).length;
+    const converged = bad === 0;
+    const seeds = per.length > 1 ? ` (${converged ? `all ${per.length}` : `${bad} of ${per.length}`} seeds)` : '';
+    const vs = ref !== null ? ` vs ${baseline} ${ref.toFixed(2)}` : '';
+    out[design] = {
+      final_loss: final, baseline_final_loss: ref, converged,
+      note: per.length === 1 ? per[0]!.note : `${converged ? 'converged' : 'not converged'}: loss ${final.toFixed(2)}${vs}${seeds}`,
+      per_seed: per,
+    };
+  }
+  return out;
+}

@@ -1,6 +1,6 @@
 // HTML writer for the paper-style table (a standalone fragment with a caption and notes).
 import { type Table } from './table.ts';
-import { ourText, paperText, pText } from './markdown.ts';
+import { datasetText, detectTexts, ourText, paperText, pText } from './markdown.ts';
 import { formatNumber } from './table.ts';
 
 export function escapeHtml(s: string): string {
@@ -29,18 +29,18 @@ export function tableToHtml(t: Table): string {
     ...(t.untestable.length ? [
       '<table class="paper-table untestable">',
       '<caption>Categories the Wilcoxon test cannot decide: per-dataset paired permutation tests</caption>',
-      `<thead><tr>${['design', 'category', 'n', 'dataset', 'difference', 'permutation p', 'Holm p'].map((h) => `<th>${h}</th>`).join('')}</tr></thead>`,
+      `<thead><tr>${['design', 'category', 'n', 'dataset', 'difference', 'permutation p', 'Holm p', 'MDD (80%)', 'min p'].map((h) => `<th>${h}</th>`).join('')}</tr></thead>`,
       '<tbody>',
-      ...t.untestable.flatMap((g) => g.datasets.map((d) => `<tr>${[g.design, g.category, String(g.n), d.dataset,
-        Number.isFinite(d.difference) ? formatNumber(d.difference, true) : '—', pText(d.p), pText(d.p_holm)].map((x) => `<td>${escapeHtml(x)}</td>`).join('')}</tr>`)),
+      ...t.untestable.flatMap((g) => g.datasets.map((d) => `<tr>${[g.design, g.category, String(g.n), datasetText(d.dataset, d.detect),
+        Number.isFinite(d.difference) ? formatNumber(d.difference, true) : '—', pText(d.p), pText(d.p_holm), ...detectTexts(d.detect)].map((x) => `<td>${escapeHtml(x)}</td>`).join('')}</tr>`)),
       '</tbody>', '</table>',
     ] : []),
     ...(t.userTasks.length ? [
       '<table class="paper-table user-tasks">',
       '<caption>Your own tasks (not in the category means above): baseline and references absolute, tested designs as the difference to the baseline</caption>',
-      `<thead><tr>${['task', 'category', 'design', 'score / difference', 'permutation p', 'Holm p'].map((h) => `<th>${h}</th>`).join('')}</tr></thead>`,
+      `<thead><tr>${['task', 'category', 'design', 'score / difference', 'permutation p', 'Holm p', 'MDD (80%)', 'min p'].map((h) => `<th>${h}</th>`).join('')}</tr></thead>`,
       '<tbody>',
-      ...t.userTasks.map((r) => `<tr>${[r.dataset, r.category, r.design, formatNumber(r.value, r.kind === 'tested'), pText(r.p), pText(r.p_holm)]
+      ...t.userTasks.map((r) => `<tr>${[datasetText(r.dataset, r.detect), r.category, r.design, formatNumber(r.value, r.kind === 'tested'), pText(r.p), pText(r.p_holm), ...detectTexts(r.detect)]
         .map((x) => `<td>${escapeHtml(x)}</td>`).join('')}</tr>`),
       '</tbody>', '</table>',
     ] : []),

@@ -8,6 +8,7 @@ import { sanityGate, sanityGateMarkdown } from './sanity-gate.ts';
 import { describeInstructionPolicy, type InstructionPolicy } from '../eval/instruction-policy.ts';
 import { SOURCE_SHARES, type TripleSource } from '../training/triples.ts';
 import { runTriplesFile } from '../run-folder.ts';
+import { BASELINE_TOLERANCE, FLAT_TOLERANCE, notConverged } from './convergence.ts';
 
 export interface TrainingData {
   sources: string[];
@@ -69,11 +70,27 @@ function chanceMarkdown(stats: Stats): string[] {
   return lines;
 }
 
+/** Whether each trained design's training converged (stats.json → convergence, written by compare). */
+export function convergenceMarkdown(stats: Stats): string {
+  const conv = stats.convergence;
+  const rule = `loss flat over the last fifth of training (fitted change < ${FLAT_TOLERANCE * 100}%), or within ${BASELINE_TOLERANCE * 100}% of ${stats.baseline}'s final loss`;
+  if (!conv) return `**Convergence**: not recorded in this stats.json (written before compare read the loss curves), so whether each design's training converged (${rule}) is not known here.`;
+  const bad = notConverged(conv, [stats.baseline, ...stats.tested]);
+  const all = Object.entries(conv).map(([d, c]) => `${d} ${c.final_loss.toFixed(2)}`).join(', ');
+  if (bad.length === 0) return `**Convergence**: every trained design converged (${rule}); final training loss ${all}.`;
+  return `**Convergence: ${bad.length === 1 ? `${bad[0]} has` : `${list(bad)} have`} not converged** — ${bad.map((d) => `${d}: ${conv[d]!.note}`).join('; ')} (rule: ${rule}). `
+    + `${bad.length === 1 ? 'Its' : 'Their'} differences to ${stats.baseline} measure an unfinished head, not the design, so the comparison is not meaningful for ${bad.length === 1 ? 'it' : 'them'} at this budget; the tables and figures mark ${bad.length === 1 ? 'it' : 'them'} "not converged".`;
+}
+
+const list = (xs: string[]) => (xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs.at(-1)}`);
+
 /** Markdown for the top of REPORT.md. */
 export function reportHead(stats: Stats, runDir: string): string {
   const policy = stats.instruction_policy as InstructionPolicy | null;
   return [
     sanityGateMarkdown(sanityGate(stats)),
+    '',
+    convergenceMarkdown(stats),
     '',
     `**Instructions**: ${policy ? describeInstructionPolicy(policy) : 'not recorded in these results (written before the instruction policy was recorded: queries-only reranking, E5 style)'}.`,
     '',

@@ -10,6 +10,7 @@ import { minExactTwoSidedP } from '../stats/wilcoxon.ts';
 import { designByName } from '../designs.ts';
 import { seedDirs } from '../run-folder.ts';
 import { formatDifference, formatScore, MINUS } from './format.ts';
+import { detectability, KMEANS_NOTE, type Detectability } from './detectability.ts';
 
 export const MARKS = {
   wilcoxon: '*',
@@ -41,6 +42,8 @@ export interface PerDatasetTest {
   /** permutation p over the dataset's samples (null when the per-sample test was skipped) */
   p: number | null;
   p_holm: number | null;
+  /** what the test could have found (src/report/detectability.ts); null when it was skipped */
+  detect: Detectability | null;
 }
 
 /** The per-dataset tests of one design in one untestable category. */
@@ -62,13 +65,17 @@ export interface UserTaskRow {
   value: number;
   p: number | null;
   p_holm: number | null;
+  detect: Detectability | null;
 }
 
 export interface TableRow {
   design: string;
+  /** the design's label; a design stats.json records as not converged carries its note ("… — not converged: loss X vs m1 Y") */
   label: string;
   kind: RowKind;
   cells: Record<string, Cell>;
+  /** stats.json → convergence[design].note when the design did not converge */
+  notConverged?: string;
 }
 
 export interface Table {
@@ -147,7 +154,7 @@ export function buildTable(stats: Stats, paper: PaperTable, opts: { runDir?: str
             design, category: cat, n, minP,
             datasets: t!.datasets.map((d) => {
               const dt = stats.dataset_tests.find((x) => x.design === design && x.dataset === d);
-              return { dataset: d, difference: dt?.difference ?? NaN, p: dt?.per_sample?.permutation.pvalue ?? null, p_holm: dt?.per_sample?.p_holm ?? null };
+              return { dataset: d, difference: dt?.difference ?? NaN, p: dt?.per_sample?.permutation.pvalue ?? null, p_holm: dt?.per_sample?.p_holm ?? null, detect: dt ? detectability(dt, stats.dataset_tests, alpha) : null };
             }),
           });
         }
@@ -156,7 +163,9 @@ export function buildTable(stats: Stats, paper: PaperTable, opts: { runDir?: str
         cells[cat] = { value: cs ? cs.score : null, sd, marks: '', paper: kind === 'baseline' ? paperCell : null, agrees: null, untestable: null };
       }
     }
-    rows.push({ design, label: designLabel(design, opts.runDir), kind, cells });
+    const conv = stats.convergence?.[design];
+    const label = designLabel(design, opts.runDir);
+    rows.push(conv && !conv.converged ? { design, label: `${label} — ${conv.note}`, kind, cells, notConverged: conv.note } : { design, label, kind, cells });
   }
   const nSeeds = stats.seeds.length;
   const notes = [
@@ -166,6 +175,12 @@ export function buildTable(stats: Stats, paper: PaperTable, opts: { runDir?: str
     ...(nSeeds > 1 ? [`${MARKS.seeds} paired t-test over the ${nSeeds} seeds (same triple order and initialisation per seed) of the per-seed category scores against the baseline's, p < ${alpha}, uncorrected.`] : []),
     `Paper: Tang & Yang (2024), ${paper.base_model} (${MARKS.wilcoxon} = significant there); ✓/✗: our difference has the same/opposite sign as the paper's, shown only where our Wilcoxon test can reach p < ${alpha}.`,
     `untestable (n = k): with k datasets the exact two-sided Wilcoxon test cannot go below p = 2/2^k (≥ 0.0625 for k < 6), so no sign agreement is claimed there; the per-dataset paired permutation tests stand in for it (below, and in stats.json).`,
+    `Per-dataset tests: MDD (80%) = the difference the test detects with 80% power at two-sided p < ${alpha}, (z_0.975 + z_0.80) × the bootstrap standard error SE, about 2.80 × SE; min p = the smallest p its permutation test can give (2^(1−n) for an exact test over n samples with a non-zero difference, 2/(resamples + 1) for a Monte Carlo one); "cannot reach Holm": min p is not below Holm's first threshold ${alpha}/m, so no data could make it survive Holm. Clustering's per-dataset tests are ${KMEANS_NOTE} (the evaluator keeps one V-measure per seeded k-means run).`,
+    stats.convergence
+      ? (rows.some((r) => r.notConverged)
+        ? `Not converged (src/report/convergence.ts: the training loss is neither flat over the last fifth nor within 10% of ${stats.baseline}'s final loss): ${rows.filter((r) => r.notConverged).map((r) => `${r.design} (${r.notConverged})`).join('; ')}; their differences measure an unfinished head, not the design.`
+        : `Every trained design converged (src/report/convergence.ts: flat over the last fifth of training, or within 10% of ${stats.baseline}'s final loss).`)
+      : 'Convergence: not recorded in this stats.json (written before compare read the loss curves).',
   ];
   const userTasks: UserTaskRow[] = [];
   const ut = stats.user_tasks ?? { datasets: {}, scores: {}, tests: [] }; // absent in stats.json written before it
@@ -178,6 +193,7 @@ export function buildTable(stats: Stats, paper: PaperTable, opts: { runDir?: str
       userTasks.push({
         dataset, category, design, kind, value: t ? t.difference : score.mean,
         p: t?.per_sample?.permutation.pvalue ?? null, p_holm: t?.per_sample?.p_holm ?? null,
+        detect: t ? detectability(t, ut.tests, alpha) : null,
       });
     }
   }

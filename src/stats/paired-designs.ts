@@ -23,6 +23,9 @@ export interface PairedComparison {
   statistic: string;
   nSamples: number;
   nSeeds: number;
+  /** samples whose swap changes the statistic (non-zero difference in some seed): the permutation
+   *  test's smallest attainable p depends on these only (src/stats/power.ts) */
+  nInformative: number;
   bootstrap: BootstrapResult;
   permutation: PermutationResult;
   /** values only: effect sizes on the seed-averaged per-sample differences */
@@ -58,7 +61,7 @@ export function comparePaired(data: PairedData, boot: BootstrapOptions = {}, per
     const bootstrap = pairedBootstrap(n, (idx) => { let s = 0; for (let i = 0; i < n; i++) s += d[idx[i]!]!; return s / n; }, boot);
     const permutation = pairedPermutationTest(n, (swap) => { let s = 0; for (let i = 0; i < n; i++) s += swap[i] ? -d[i]! : d[i]!; return s / n; }, perm);
     return {
-      kind: 'values', statistic: 'mean difference', nSamples: n, nSeeds: seeds, bootstrap, permutation,
+      kind: 'values', statistic: 'mean difference', nSamples: n, nSeeds: seeds, nInformative: d.filter((x) => x !== 0).length, bootstrap, permutation,
       medianDifference: medianDifference(d, null, boot), rankBiserial: matchedPairsRankBiserial(d),
     };
   }
@@ -94,5 +97,7 @@ export function comparePaired(data: PairedData, boot: BootstrapOptions = {}, per
     return s / seeds;
   };
   const permutation = pairedPermutationTest(n, permStat, perm);
-  return { kind: 'sts', statistic: 'Spearman difference', nSamples: n, nSeeds: seeds, bootstrap, permutation };
+  let nInformative = 0;
+  for (let i = 0; i < n; i++) if (data.a.slice(0, seeds).some((va, k) => va[i] !== data.b[k]![i])) nInformative++;
+  return { kind: 'sts', statistic: 'Spearman difference', nSamples: n, nSeeds: seeds, nInformative, bootstrap, permutation };
 }
