@@ -125,6 +125,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
   await assertFinite(vars, `[train ${design.name}] step ${total}`, ckDir);
   await saveEmbeddingModel(runDir, em, profile, seed, total, opts.trainedFrom);
+  if (em.prefix) {
+    const { stats, frozen, dir } = em.prefix.cache;
+    log(`[train ${design.name}] frozen prefix (LoRA on the top ${em.model.config.nLayers - frozen} of ${em.model.config.nLayers} layers): ${stats.computed} texts computed (${stats.computeSeconds.toFixed(1)} s), ${stats.loaded} read from ${dir ?? 'memory'}`);
+  }
   const seconds = (Date.now() - t0) / 1000;
   return { steps: total, finalLoss: lastLoss, seconds, tokensPerSecond: tokens / seconds, resumedFrom, model: em };
 }
