@@ -40,7 +40,7 @@ const runDir = join(outDir, `run-${design.name}`);
 if (Math.round(steps / 50) > 1) throw new Error('tfjs-train: the trainer logs every step only for runs under 75 steps');
 const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 const marks = [{ wall: performance.now() / 1000, cpu: cpu() }];
-const result = await train({ design, profile, seed, runDir, base, triples, steps, log: (l) => { if (!l.startsWith('[prefix-cache]')) marks.push({ wall: performance.now() / 1000, cpu: cpu() }); } });
+const result = await train({ design, profile, seed, runDir, base, triples, steps, log: (l) => { if (/^\[train \S+\] step \d+\//.test(l)) marks.push({ wall: performance.now() / 1000, cpu: cpu() }); } });
 const rows = readFileSync(join(runDir, design.name, 'loss.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { loss: number });
 if (marks.length !== steps + 1) throw new Error(`tfjs-train: ${marks.length - 1} step logs for ${steps} steps`);
 // step 1's interval also holds the trainer's set-up (building the model, tokenizing): a warm-up step
