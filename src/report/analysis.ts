@@ -17,13 +17,14 @@ import type { BootstrapResult } from '../stats/bootstrap.ts';
 import type { PermutationResult } from '../stats/permutation.ts';
 import { type PerSample, type SeedRun, type TaskChance } from './results.ts';
 import type { TaskCategory } from '../eval/tasks/types.ts';
+import { CATEGORY_ORDER } from '../eval/tasks/categories.ts';
 import { chanceLevel, type ChanceLevel } from './chance-level.ts';
 import { OUTSIDE_ENCODERS, REFERENCE_ROWS } from '../designs.ts';
 import { annotateDetectability, sampleUnit, type SampleUnit } from './detectability.ts';
 import type { DesignConvergence } from './convergence.ts';
 
-/** Column order: the paper's four categories first. */
-export const CATEGORY_ORDER: TaskCategory[] = ['STS', 'Classification', 'Retrieval', 'Clustering', 'PairClassification', 'Reranking', 'Summarization'];
+/** Column order: the paper's four categories first (each category's reportOrder). */
+export { CATEGORY_ORDER };
 
 export interface AnalysisOptions {
   baseline?: string;

@@ -26,7 +26,7 @@ interface CategorySpec<C extends TaskCategory> {
   authorsInstructed: 'queries' | 'all';
   /** a user task's JSON Lines files, by role (src/eval/tasks/custom.ts) */
   files: readonly string[];
-  /** place in the comparison's tables and figures (src/report/analysis.ts CATEGORY_ORDER) */
+  /** place in the comparison's tables and figures (CATEGORY_ORDER): the paper's four categories first */
   reportOrder: number;
   /** every text the task embeds, in order */
   texts(d: DataByCategory[C]): string[];
