@@ -14,7 +14,33 @@ let uid = 0; // tf.variable names must be unique per process
 export class ParamFactory {
   readonly variables: Record<string, tf.Variable> = {};
   private readonly rand: () => number;
-  constructor(seed: number) { this.rand = mulberry32(seed); }
+  /**
+   * `lrScale` (default 1, the authors' head): each variable holds its parameter divided by lrScale and
+   * the forward pass reads it multiplied back (`view`), so the head starts from the same weights but
+   * AdamW, whose step does not depend on the gradient's scale, moves its parameters lrScale × the run's
+   * learning rate (decoupled weight decay still at the run's rate). A per-group learning rate that
+   * lives in the head's options, so the trainer and the checkpoint format stay as they are.
+   */
+  constructor(seed: number, readonly lrScale = 1) {
+    if (!(lrScale > 0 && Number.isFinite(lrScale))) throw new Error(`ParamFactory: lrScale must be a positive number, got ${lrScale}`);
+    this.rand = mulberry32(seed);
+  }
+
+  /**
+   * The parameters as the forward pass reads them: the variables themselves when lrScale is 1; else
+   * an object of the same shape whose variables read as variable × lrScale, recomputed at each read
+   * (inside the caller's tidy or gradient tape) so the gradient reaches the variable.
+   */
+  view<T extends object>(params: T): T {
+    if (this.lrScale === 1) return params;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(params)) {
+      if (v instanceof tf.Variable) Object.defineProperty(out, k, { get: () => tf.mul(v, this.lrScale), enumerable: true });
+      else if (v !== null && typeof v === 'object' && !(v instanceof tf.Tensor)) out[k] = this.view(v as object);
+      else out[k] = v;
+    }
+    return out as T;
+  }
 
   /** PyTorch nn.Linear's default weight init (kaiming_uniform with a = √5): uniform(±1/sqrt(fanIn)). Stored [in, out]. */
   linear(name: string, fanIn: number, fanOut: number): tf.Variable {
@@ -40,20 +66,25 @@ export class ParamFactory {
   private add(name: string, shape: number[], f: () => number): tf.Variable {
     if (this.variables[name]) throw new Error(`duplicate parameter ${name}`);
     const n = shape.reduce((p, d) => p * d, 1);
-    const v = tf.variable(tf.tensor(Float32Array.from({ length: n }, f), shape), true, `${name}#${uid++}`);
+    const s = this.lrScale;
+    const v = tf.variable(tf.tensor(Float32Array.from({ length: n }, s === 1 ? f : () => f() / s), shape), true, `${name}#${uid++}`);
     this.variables[name] = v;
     return v;
   }
 }
 
-export interface LayerNormParams { gamma: tf.Variable; beta: tf.Variable }
+export interface LayerNormParams { gamma: tf.Tensor; beta: tf.Tensor }
 
 export function layerNormParams(p: ParamFactory, name: string, dim: number): LayerNormParams {
   return { gamma: p.constant(`${name}.weight`, [dim], 1), beta: p.constant(`${name}.bias`, [dim], 0) };
 }
 
 export function layerNorm(x: tf.Tensor, ln: LayerNormParams, eps = 1e-5): tf.Tensor {
-  return layerNormOp(x, ln.gamma as tf.Tensor1D, ln.beta as tf.Tensor1D, eps);
+  if (ln.gamma instanceof tf.Variable && ln.beta instanceof tf.Variable) return layerNormOp(x, ln.gamma as tf.Tensor1D, ln.beta as tf.Tensor1D, eps);
+  // a gain computed in the forward pass (lrScale ≠ 1) would be gone before the fused op's backward
+  // pass reads it: plain ops, differentiated by tf.js
+  const { mean, variance } = tf.moments(x, -1, true);
+  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), ln.gamma), ln.beta);
 }
 
 /** x [..., in] · W [in, out] (+ b [out]) as one 2-D product. */
@@ -70,15 +101,15 @@ export interface CrossAttentionParams {
   headDim: number;
   normQ: LayerNormParams;
   normKv: LayerNormParams;
-  wq: tf.Variable; // [qDim, heads·headDim]
-  wk: tf.Variable; // [kvDim, heads·headDim]
-  wv: tf.Variable;
-  wo: tf.Variable; // [heads·headDim, qDim]
+  wq: tf.Tensor; // [qDim, heads·headDim]
+  wk: tf.Tensor; // [kvDim, heads·headDim]
+  wv: tf.Tensor;
+  wo: tf.Tensor; // [heads·headDim, qDim]
 }
 
 export function crossAttentionParams(p: ParamFactory, name: string, qDim: number, kvDim: number, heads: number, headDim: number): CrossAttentionParams {
   const inner = heads * headDim;
-  return {
+  return p.view({
     heads, headDim,
     normQ: layerNormParams(p, `${name}.norm_q`, qDim),
     normKv: layerNormParams(p, `${name}.norm_kv`, kvDim),
@@ -86,7 +117,7 @@ export function crossAttentionParams(p: ParamFactory, name: string, qDim: number
     wk: p.linear(`${name}.to_k`, kvDim, inner),
     wv: p.linear(`${name}.to_v`, kvDim, inner),
     wo: p.linear(`${name}.to_out`, inner, qDim),
-  };
+  });
 }
 
 /**
@@ -120,16 +151,16 @@ export function crossAttention(a: CrossAttentionParams, q: tf.Tensor3D | tf.Tens
  * both Linear layers with PyTorch's default bias; the PreNorm LayerNorm in front. w1's first `inner`
  * columns are GEGLU's value, the last `inner` its gate (torch's `chunk(2, dim=-1)`).
  */
-export interface FeedForwardParams { norm: LayerNormParams; w1: tf.Variable; b1: tf.Variable; w2: tf.Variable; b2: tf.Variable; inner: number }
+export interface FeedForwardParams { norm: LayerNormParams; w1: tf.Tensor; b1: tf.Tensor; w2: tf.Tensor; b2: tf.Tensor; inner: number }
 
 export function feedForwardParams(p: ParamFactory, name: string, dim: number, mult: number): FeedForwardParams {
   const inner = Math.round(dim * mult);
-  return {
+  return p.view({
     norm: layerNormParams(p, `${name}.norm`, dim),
     w1: p.linear(`${name}.w1`, dim, 2 * inner), b1: p.bias(`${name}.b1`, dim, 2 * inner),
     w2: p.linear(`${name}.w2`, inner, dim), b2: p.bias(`${name}.b2`, inner, dim),
     inner,
-  };
+  });
 }
 
 export function gelu(x: tf.Tensor): tf.Tensor {
@@ -140,8 +171,9 @@ export function gelu(x: tf.Tensor): tf.Tensor {
 export function feedForward(f: FeedForwardParams, x: tf.Tensor3D): tf.Tensor3D {
   const xn = layerNorm(x, f.norm);
   // value and gate from the two column halves of w1: two products instead of one and a split copy
-  const d = f.w1.shape[0]!;
-  const half = (start: number) => [tf.slice(f.w1, [0, start], [d, f.inner]), tf.slice(f.b1, [start], [f.inner])] as const;
+  const w1 = f.w1, b1 = f.b1; // one read each (with lrScale, a read is a product)
+  const d = w1.shape[0]!;
+  const half = (start: number) => [tf.slice(w1, [0, start], [d, f.inner]), tf.slice(b1, [start], [f.inner])] as const;
   const [wv, bv] = half(0), [wg, bg] = half(f.inner);
   return dense(gegluOp(dense(xn, wv, bv), dense(xn, wg, bg)), f.w2, f.b2) as tf.Tensor3D;
 }

@@ -7,13 +7,14 @@ import type { HeadSizes } from './head-sizes.ts';
 
 export class LatentQueryHead {
   readonly params: ParamFactory;
-  private readonly latents: tf.Variable;
+  private readonly latents: { value: tf.Tensor };
   private readonly attn;
   private readonly ff;
 
-  constructor(dim: number, sizes: HeadSizes, seed: number) {
-    this.params = new ParamFactory(seed);
-    this.latents = this.params.normal('latents', [sizes.latents, dim], 1);
+  /** lrScale: the head's learning rate relative to the run's (ParamFactory); 1 = the authors' */
+  constructor(dim: number, sizes: HeadSizes, seed: number, lrScale = 1) {
+    this.params = new ParamFactory(seed, lrScale);
+    this.latents = this.params.view({ value: this.params.normal('latents', [sizes.latents, dim], 1) });
     this.attn = crossAttentionParams(this.params, 'cross_attn', dim, dim, sizes.heads, sizes.headDim);
     this.ff = feedForwardParams(this.params, 'ff', dim, sizes.ffMult);
   }
@@ -21,7 +22,8 @@ export class LatentQueryHead {
   /** inputs [B, N, dim] with keyMask [B, N] (or none) → [B, dim] */
   apply(inputs: tf.Tensor3D, keyMask?: tf.Tensor2D): tf.Tensor2D {
     // the latents are the same for every sequence: their norm and query projection run once
-    let x = tf.add(this.latents, crossAttention(this.attn, this.latents as tf.Tensor2D, inputs, keyMask)) as tf.Tensor3D;
+    const latents = this.latents.value as tf.Tensor2D;
+    let x = tf.add(latents, crossAttention(this.attn, latents, inputs, keyMask)) as tf.Tensor3D;
     x = tf.add(x, feedForward(this.ff, x)) as tf.Tensor3D;
     return tf.mean(x, 1) as tf.Tensor2D;
   }
