@@ -21,8 +21,10 @@
 // Usage: node --import tsx bench/prefix.ts [--designs m1,m4,m5] [--k 4,8] [--steps 3] [--warmup 1]
 //        [--triples 8] [--maxlen 64] [--encode-texts 128] [--threads 2] [--no-off] [--cold-batch] [--no-torch]
 //        [--model smollm2-135m|stories260K] [--out bench/results] [--name prefix-cache]
+//        [--train-log FILE --work DIR]: take the tfjs training rows (medians) from an earlier run's
+//        stderr and its kept work folder (initial weights for PyTorch) instead of training again
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,7 +43,7 @@ const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 const args = parseArgs(process.argv.slice(2), {
   designs: { default: 'm1,m4,m5' }, k: { default: '4,8' }, steps: { default: '3' }, warmup: { default: '1' }, seed: { default: '1' },
   triples: { default: '8' }, maxlen: { default: '64' }, 'encode-texts': { default: '128' }, threads: { default: '2' },
-  'no-off': { flag: true }, 'cold-batch': { flag: true }, 'no-torch': { flag: true }, model: { default: 'smollm2-135m' }, out: { default: join(here, 'results') }, name: { default: 'prefix-cache' }, label: { default: '' },
+  'train-log': {}, work: {}, 'no-off': { flag: true }, 'cold-batch': { flag: true }, 'no-torch': { flag: true }, model: { default: 'smollm2-135m' }, out: { default: join(here, 'results') }, name: { default: 'prefix-cache' }, label: { default: '' },
 }, 'bench');
 const designs = args.options.designs!.split(',').map((s) => s.trim()).filter(Boolean);
 const ks = args.options.k!.split(',').map(Number);
@@ -49,7 +51,7 @@ const steps = intOption(args, 'steps', 'bench')!, warmup = intOption(args, 'warm
 const triples = intOption(args, 'triples', 'bench')!, maxLen = intOption(args, 'maxlen', 'bench')!, encodeTexts = intOption(args, 'encode-texts', 'bench')!;
 const threads = intOption(args, 'threads', 'bench')!;
 const model = args.options.model!;
-const work = mkdtempSync(join(tmpdir(), 'pa-bench-prefix-'));
+const work = args.options.work ?? mkdtempSync(join(tmpdir(), 'pa-bench-prefix-'));
 const started = Date.now();
 const loadStart = loadavg()[0]!;
 
@@ -75,7 +77,32 @@ interface TrainRow {
 const rows: TrainRow[] = [];
 const ms = (x: number) => (x * 1000).toFixed(0);
 
-for (const d of designs) {
+const trainLog = args.options['train-log'];
+if (trainLog) {
+  // "[bench] m1 k4-cold: median step 9618 ms (CPU 4821 ms), first loss 4.174036, peak RSS 2388 MB · prefixes computed 72 (22.3 s), read 0"
+  const re = /^\[bench\] (\S+) (\S+): median step (\d+) ms \(CPU (\d+) ms\), first loss ([\d.]+), peak RSS (\d+) MB(?: · prefixes computed (\d+) \(([\d.]+) s\), read (\d+))?/;
+  const { createDesignPooling } = await import('../src/pooling/index.ts');
+  const { designByName } = await import('../src/designs.ts');
+  await initBackend({ quiet: true });
+  const base = await loadModel(model);
+  for (const line of readFileSync(trainLog, 'utf8').split('\n')) {
+    const m = re.exec(line);
+    if (!m || !designs.includes(m[1]!)) continue;
+    const [, d, config, step, stepCpu, loss, rss, computed, secs, loaded] = m;
+    const design = designByName(d!);
+    const pooling = createDesignPooling(design, base.model.config, PROFILES.quick!.head, 0);
+    const k = /^k(\d+)/.exec(config!)?.[1];
+    rows.push({
+      design: d!, config: config!, loraLayers: k ? Number(k) : null, stepSeconds: [], stepCpuSeconds: [], losses: [Number(loss)], peakRssMB: Number(rss),
+      prefixCache: computed === undefined ? null : { computed: Number(computed), loaded: Number(loaded), hits: 0, computeSeconds: Number(secs), use: '', frozen: base.model.config.nLayers - Number(k) },
+      medianStepSeconds: Number(step) / 1000, medianStepCpuSeconds: Number(stepCpu) / 1000,
+      initialWeights: join(work, `${d}-${config}`, `init-${d}.safetensors`), pooling: { name: pooling.name, options: pooling.options }, attention: design.attention,
+    });
+  }
+  disposeWeights(base.model.weights);
+  log(`${rows.length} training rows from ${trainLog}`);
+}
+for (const d of trainLog ? [] : designs) {
   const configs: { config: string; env: Record<string, string> }[] = [{ config: 'full', env: {} }];
   for (const k of ks) {
     const dir = join(work, `prefix-${d}-k${k}`);
@@ -181,4 +208,4 @@ mkdirSync(args.options.out!, { recursive: true });
 writeFileSync(join(args.options.out!, `${args.options.name}.json`), JSON.stringify(result, null, 2) + '\n');
 writeFileSync(join(args.options.out!, `${args.options.name}.md`), md);
 process.stdout.write(md);
-rmSync(work, { recursive: true, force: true });
+if (!args.options.work) rmSync(work, { recursive: true, force: true });
