@@ -4,16 +4,17 @@
 //      RMSNorm), causal and bidirectional, for single prompts and for a left-padded batch (its real
 //      tokens), within TOL_LAYER of each token's largest |value| in that state. The residual stream's
 //      scale differs by 10^4 between tokens (BOS carries values near 25,000 from layer 12 on), so the
-//      bound is per token. Measured on tfjs-node: causal ≤ 7.4e-6, bidirectional ≤ 3.5e-5 (its states
-//      grow, and rounding with them, from layer 12 on), layer 1 ≤ 1e-6. RoPE's theta 1% off (×1.01)
-//      moves layer 1 by 3.5e-4 and the last states by 1.9e-3 (causal) / 1.4e-2 (bidirectional); × 2
-//      by 2.5e-2 and 0.12 / 1.3.
+//      bound is per token. Measured: tfjs-node causal ≤ 7.4e-6, bidirectional ≤ 3.5e-5; wasm causal
+//      ≤ 6.3e-5, bidirectional ≤ 8.3e-5 (from layer 10 on, where the states grow, and rounding with
+//      them); layer 1 ≤ 2.4e-6 on both. RoPE's theta 1% off (×1.01) moves layer 1 by 3.5e-4, layers
+//      3–9 by 1e-3 and the last states by 1.9e-3 (causal) / 1.4e-2 (bidirectional); × 2 by 2.5e-2 at
+//      layer 1 and 0.12 / 1.3 at the last. Skipping the final norm: 70 at the last state.
 //   2. the EOS-last and mean poolings of the zero-shot designs (base-eos, base-mean) against numpy on
 //      transformers' last_hidden_state (after the final norm) of the same left-padded batch: the
 //      pooled vectors before normalisation within TOL_POOLED (absolute), and encodeTexts' normalised
 //      embeddings (its own tokenization, sorting and padding) within TOL_EMBEDDING. The state before the
 //      final norm at the EOS, which a pooling that skipped the norm would return, is far outside both
-//      (424 away; measured: pooled ≤ 3.8e-5, normalised ≤ 8.1e-7).
+//      (424 away; measured: pooled ≤ 3.8e-5 tfjs-node, 7.1e-5 wasm; normalised ≤ 8.1e-7, 1.3e-6).
 // Runs wherever the set-up ran (.venv exists); a reference that cannot be loaded there is a failure.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -36,7 +37,7 @@ import { requireVenvModules, skipWithoutVenv } from '../venv-reference.ts';
 const FILE = 'models/smollm2-135m/SmolLM2-135M-Instruct.Q4_1.gguf';
 const REFERENCE = fileURLToPath(new URL('./smollm2-layers.py', import.meta.url));
 /** per token: max abs difference ≤ TOL_LAYER × the token's largest |value| in that hidden state */
-const TOL_LAYER = 1e-4;
+const TOL_LAYER = 2e-4;
 /** pooled vectors before normalisation, max abs difference */
 const TOL_POOLED = 1e-3;
 /** L2-normalised embeddings, max abs difference */
