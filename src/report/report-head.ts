@@ -75,11 +75,16 @@ export function convergenceMarkdown(stats: Stats): string {
   const conv = stats.convergence;
   const rule = `loss flat over the last fifth of training (fitted change < ${FLAT_TOLERANCE * 100}%), or within ${BASELINE_TOLERANCE * 100}% of ${stats.baseline}'s final loss`;
   if (!conv) return `**Convergence**: not recorded in this stats.json (written before compare read the loss curves), so whether each design's training converged (${rule}) is not known here.`;
-  const bad = notConverged(conv, [stats.baseline, ...stats.tested]);
+  const trained = [stats.baseline, ...stats.tested];
+  // a curve too short to judge (fewer than 5 steps) has no entry: say so, never count it as converged
+  const unjudged = trained.filter((d) => !conv[d]);
+  const notJudged = unjudged.length ? ` Not judged (loss curve shorter than 5 steps, or missing): ${list(unjudged)}.` : '';
+  if (unjudged.length === trained.length) return `**Convergence**: not judged: no trained design has a loss curve of at least 5 steps (${rule}).`;
+  const bad = notConverged(conv, trained);
   const all = Object.entries(conv).map(([d, c]) => `${d} ${c.final_loss.toFixed(2)}`).join(', ');
-  if (bad.length === 0) return `**Convergence**: every trained design converged (${rule}); final training loss ${all}.`;
+  if (bad.length === 0) return `**Convergence**: ${unjudged.length ? 'every judged design' : 'every trained design'} converged (${rule}); final training loss ${all}.${notJudged}`;
   return `**Convergence: ${bad.length === 1 ? `${bad[0]} has` : `${list(bad)} have`} not converged** — ${bad.map((d) => `${d}: ${conv[d]!.note}`).join('; ')} (rule: ${rule}). `
-    + `${bad.length === 1 ? 'Its' : 'Their'} differences to ${stats.baseline} measure an unfinished head, not the design, so the comparison is not meaningful for ${bad.length === 1 ? 'it' : 'them'} at this budget; the tables and figures mark ${bad.length === 1 ? 'it' : 'them'} "not converged".`;
+    + `${bad.length === 1 ? 'Its' : 'Their'} differences to ${stats.baseline} measure an unfinished head, not the design, so the comparison is not meaningful for ${bad.length === 1 ? 'it' : 'them'} at this budget; the tables and figures mark ${bad.length === 1 ? 'it' : 'them'} "not converged".${notJudged}`;
 }
 
 const list = (xs: string[]) => (xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs.at(-1)}`);
