@@ -22,6 +22,7 @@ export async function run(argv: string[]): Promise<number> {
     profile: { help: 'smoke | quick | smollm2 | paper (default quick; an existing run folder keeps the profile in its run.json)' }, seeds: { default: '1' }, out: {}, jobs: { help: "processes side by side (default: the profile's trainJobs for training, 2 for evaluation)" },
     references: { default: REFERENCE_ROWS.join(',') },
     model: { help: 'base model: a known name (e.g. smollm2-135m) or a GGUF / Hugging Face / llama2.c path (default: the profile\'s; paper has none)' },
+    'lora-layers': { help: "LoRA on the top k decoder layers only, the frozen layers' outputs cached (default: the profile's)" },
     'checkpoint-layers': { flag: true, help: 'train with activation checkpointing (train --checkpoint-layers): far less memory, one more forward pass per step' },
   }, 'reproduce');
   const seeds = parseSeeds(args.options.seeds!, 'reproduce');
@@ -30,7 +31,7 @@ export async function run(argv: string[]): Promise<number> {
   ensureDir(out);
   // the run as one value: run.json at the top of the run folder; every stage below (child processes
   // given no profile or model) reads it. An existing run folder must have been started the same way.
-  const spec = await runSpecForCommand(out, { profile: args.options.profile, model: args.options.model, checkpointLayers: args.flags['checkpoint-layers'] }, 'reproduce');
+  const spec = await runSpecForCommand(out, { profile: args.options.profile, model: args.options.model, loraLayers: intOption(args, 'lora-layers', 'reproduce'), checkpointLayers: args.flags['checkpoint-layers'] }, 'reproduce');
   const profile = spec.profile;
   const trainJobs = String(jobs ?? profile.trainJobs), evalJobs = String(jobs ?? 2);
   const timings: { stage: string; seconds: number }[] = [];

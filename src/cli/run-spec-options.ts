@@ -11,6 +11,8 @@ export interface ProfileOverrides {
   profile?: string;
   model?: string;
   steps?: number;
+  /** LoRA on the top k layers only, the frozen layers' outputs cached (profile loraLayers) */
+  loraLayers?: number;
   checkpointLayers?: boolean;
   evalLimit?: number | 'all';
   evalInstructions?: Profile['instructions']['eval'];
@@ -23,6 +25,7 @@ export function applyOverrides(base: Profile, o: ProfileOverrides): Profile {
   const p: Profile = { ...base, instructions: { ...base.instructions } };
   if (o.model !== undefined) p.model = o.model;
   if (o.steps !== undefined) p.steps = o.steps;
+  if (o.loraLayers !== undefined) p.loraLayers = o.loraLayers;
   if (o.checkpointLayers) p.checkpointLayers = true;
   if (o.evalLimit !== undefined) p.evalLimit = o.evalLimit === 'all' ? undefined : o.evalLimit;
   if (o.evalInstructions !== undefined) p.instructions.eval = o.evalInstructions;

@@ -30,6 +30,7 @@ export async function run(argv: string[]): Promise<number> {
     force: { flag: true, help: 'retrain a design that already has final weights (its results must be evaluated again)' },
     jobs: { help: "designs trained side by side (default: the profile's trainJobs)" },
     steps: { help: "optimizer steps (default: the profile's)" },
+    'lora-layers': { help: "LoRA on the top k decoder layers only, the frozen layers' outputs computed once and cached (default: the profile's loraLayers; all layers)" },
     model: { help: 'base model: a known name or a Hugging Face / llama2.c path (default: the profile\'s)' },
     'checkpoint-layers': { flag: true, help: "recompute each decoder layer in the backward pass instead of keeping its activations: SmolLM2's training peak 10–12 GB → ~2.2 GB, for one more forward pass per step (default: the profile's checkpointLayers)" },
   }, cmd);
@@ -38,6 +39,8 @@ export async function run(argv: string[]): Promise<number> {
   const seed = parseSeed(args.options.seed!, '--seed', cmd);
   const jobsGiven = intOption(args, 'jobs', cmd);
   const steps = intOption(args, 'steps', cmd);
+  const loraLayers = intOption(args, 'lora-layers', cmd);
+  if (loraLayers !== undefined && loraLayers < 1) throw new UsageError(`${cmd}: --lora-layers must be >= 1, got ${loraLayers}`);
   if (jobsGiven !== undefined && jobsGiven < 1) throw new UsageError(`${cmd}: --jobs must be >= 1, got ${jobsGiven}`);
   if (steps !== undefined && steps < 1) throw new UsageError(`${cmd}: --steps must be >= 1, got ${steps} (0 steps would write untrained weights as final)`);
   if (args.flags.resume && args.flags.force) throw new UsageError(`${cmd}: --resume keeps a design's progress and --force discards it: give one`);
@@ -48,7 +51,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   checkWritable(out, cmd);
   // the run's specification: run.json as recorded, or settled from these flags (refused if it would change the run)
-  const spec = await runSpecForCommand(out, { profile: args.options.profile, model: args.options.model, steps, checkpointLayers: args.flags['checkpoint-layers'] }, cmd);
+  const spec = await runSpecForCommand(out, { profile: args.options.profile, model: args.options.model, steps, loraLayers, checkpointLayers: args.flags['checkpoint-layers'] }, cmd);
   const jobs = jobsGiven ?? spec.profile.trainJobs;
   // a finished design is not overwritten silently: its results were computed from those weights
   const verdicts = designs.map((d) => ({ design: d, verdict: trainedVerdict(out, d, spec) }));
