@@ -91,13 +91,13 @@ async function main(): Promise<void> {
       });
     }
   }
-  writeSummary(out, dir, designs.map((d) => d.name), taskNames, triplesPerStep);
+  writeSummary(out, dir, designs.map((d) => d.name), taskNames, profile.steps);
   const { learningCurvesFigure } = await import('../src/figures/learning-curves.ts');
   const { exportFigures } = await import('../src/figures/export.ts');
   const summary = JSON.parse(readFileSync(join(out, 'curves.json'), 'utf8')) as Summary;
   const curves = Object.entries(summary.designs).map(([design, s]) => ({
-    design, label: `${design}${s.convergence && !s.convergence.converged ? ' (not converged)' : ''}`, points: s.points,
-  }));
+    design, label: `${design}${!s.complete ? ` (stopped at step ${s.steps_done})` : s.convergence && !s.convergence.converged ? ' (not converged)' : ''}`, points: s.points,
+  })).filter((c) => c.points.length > 0);
   const fig = learningCurvesFigure(curves, ['STS mean', ...summary.retrieval], {
     title: `Learning curves, ${profile.model}, LoRA on ${profile.loraLayers === undefined ? "every layer" : `the top ${profile.loraLayers} layers`}, seed ${seed}`, chanceLoss: Math.log(2 * profile.batchSize),
   });
@@ -107,7 +107,9 @@ async function main(): Promise<void> {
 
 interface Summary {
   retrieval: string[];
-  designs: Record<string, { points: CurvePoint[]; convergence: Convergence | null; final_scores: Record<string, number> | null }>;
+  /** steps: the run's planned steps; per design, how far its curve got (a stopped run is committed as it is) */
+  steps: number;
+  designs: Record<string, { steps_done: number; complete: boolean; points: CurvePoint[]; convergence: Convergence | null; final_scores: Record<string, number> | null }>;
 }
 
 function readCurve(file: string): CurveRow[] {
@@ -119,13 +121,13 @@ function readCurve(file: string): CurveRow[] {
 }
 
 /** curves.json: every design's points (STS mean = the mean over the STS tasks of the subset) and its convergence verdict against m1. */
-function writeSummary(out: string, dir: string, designs: string[], taskNames: string[], _triplesPerStep: number): void {
+function writeSummary(out: string, dir: string, designs: string[], taskNames: string[], steps: number): void {
   const retrieval = taskNames.filter((t) => t === 'Cranfield');
   const sts = taskNames.filter((t) => !retrieval.includes(t));
   const losses = (d: string) => (existsSync(lossFile(dir, d)) ? readFileSync(lossFile(dir, d), 'utf8').split('\n').filter((l) => l.trim()).map((l) => (JSON.parse(l) as { loss: number }).loss) : []);
   const m1 = losses('m1');
   const baseline = m1.length >= 5 ? { name: 'm1', finalLoss: convergence(m1).final_loss } : undefined;
-  const summary: Summary = { retrieval, designs: {} };
+  const summary: Summary = { retrieval, steps, designs: {} };
   for (const d of designs) {
     const rows = readCurve(join(designDir(dir, d), 'curve.jsonl'));
     const points: CurvePoint[] = rows.map((r) => ({
@@ -133,7 +135,8 @@ function writeSummary(out: string, dir: string, designs: string[], taskNames: st
       scores: { ...r.scores, 'STS mean': sts.reduce((a, t) => a + (r.scores[t] ?? NaN), 0) / sts.length },
     }));
     const l = losses(d);
-    summary.designs[d] = { points, convergence: l.length >= 5 ? convergence(l, d === 'm1' ? undefined : baseline) : null, final_scores: points.at(-1)?.scores ?? null };
+    const done = rows.at(-1)?.step ?? 0;
+    summary.designs[d] = { steps_done: done, complete: done === steps, points, convergence: l.length >= 5 ? convergence(l, d === 'm1' ? undefined : baseline) : null, final_scores: points.at(-1)?.scores ?? null };
   }
   writeJsonAtomic(join(out, 'curves.json'), summary);
   writeFileSync(join(out, 'curves.md'), curvesMarkdown(summary, sts, retrieval));
@@ -143,7 +146,8 @@ function curvesMarkdown(s: Summary, sts: string[], retrieval: string[]): string 
   const lines = [`| design | triples | final loss | converged | STS mean (${sts.join(', ')}) | ${retrieval.join(', ')} |`, '|---|---:|---:|---|---:|---:|'];
   for (const [d, v] of Object.entries(s.designs)) {
     const last = v.points.at(-1);
-    lines.push(`| ${d} | ${last?.triples ?? '–'} | ${v.convergence?.final_loss.toFixed(3) ?? '–'} | ${v.convergence?.note ?? '–'} | ${last ? last.scores['STS mean']!.toFixed(3) : '–'} | ${retrieval.map((t) => last?.scores[t]?.toFixed(3) ?? '–').join(' | ')} |`);
+    const note = v.complete ? v.convergence?.note ?? '–' : v.steps_done === 0 ? 'not run' : `stopped at step ${v.steps_done} of ${s.steps}: ${v.convergence?.note ?? 'too short to judge'}`;
+    lines.push(`| ${d} | ${last?.triples ?? '–'} | ${v.convergence?.final_loss.toFixed(3) ?? '–'} | ${note} | ${last ? last.scores['STS mean']!.toFixed(3) : '–'} | ${retrieval.map((t) => last?.scores[t]?.toFixed(3) ?? '–').join(' | ')} |`);
   }
   return lines.join('\n') + '\n';
 }
