@@ -67,7 +67,7 @@ async function main(): Promise<void> {
       const rows = readCurve(curveFile);
       if (rows.at(-1)?.step === profile.steps && existsSync(finalDir(dir, design.name))) { log(`[curves] ${design.name}: done (${curveFile})`); continue; }
       // an unfinished curve starts again: its points and weights are dropped
-      for (const p of [designDir(dir, design.name)]) rmSync(p, { recursive: true, force: true });
+      rmSync(designDir(dir, design.name), { recursive: true, force: true });
       const t0 = Date.now();
       let lossSum = 0, lossN = 0;
       const evaluate = async (step: number, em: Parameters<NonNullable<Parameters<typeof train>[0]['afterStep']>>[2]) => {

@@ -18,7 +18,7 @@ export function learningCurvesFigure(curves: DesignCurve[], metrics: readonly st
   if (curves.length === 0) throw new Error('learning curves: no designs given');
   const panels = ['training loss', ...metrics];
   const data: Trace[] = [];
-  curves.forEach(({ design, label, points }, i) => {
+  curves.forEach(({ design, label, points }) => {
     const xs = points.map((p) => p.triples);
     panels.forEach((panel, j) => {
       const ys = points.map((p) => (j === 0 ? p.loss : p.scores[panel] ?? NaN));
@@ -28,7 +28,6 @@ export function learningCurvesFigure(curves: DesignCurve[], metrics: readonly st
         xaxis: j === 0 ? 'x' : `x${j + 1}`, yaxis: j === 0 ? 'y' : `y${j + 1}`,
         line: { color: designColor(design), width: 2 }, marker: { size: 4 },
       } as Trace);
-      void i;
     });
   });
   const layout = baseLayout(opts.title ?? 'Learning curves', 'training triples seen', 'loss') as Record<string, unknown>;
