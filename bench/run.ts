@@ -6,11 +6,14 @@
 // Second scale (issue 16): SmolLM2-135M from its GGUF, every design's LoRA step and encoding for every
 // installed backend at 1 and 2 threads against PyTorch at 1 and 2 threads (result field `smollm2`;
 // bench/smollm2-summary.ts). `--scales smollm2` runs only that part and replaces it in an existing result.
+// Third part (issue 26): the frozen-prefix cache on SmolLM2 (bench/prefix.ts): the cached training step of
+// m1, m4 and m5 with LoRA on the top 4 and 8 layers against the full step and against PyTorch doing the
+// same cached step, peak RSS, and encoding with and without the cache (result field `prefix`).
 //
 // Usage: node --import tsx bench/run.ts [--designs m1,…] [--steps 6] [--warmup 3] [--threads 1,2]
 //        [--encode-texts 1024] [--parallel-steps 10 | --no-parallel] [--out bench/results]
 //        [--name latest] [--label 'what was measured'] [--keep (the work folder: spec, weights, runs)]
-//        [--scales stories260k,smollm2] [--smollm2-designs all] [--smollm2-steps 2] [--smollm2-warmup 1]
+//        [--scales stories260k,smollm2,prefix] [--prefix-k 4,8] [--smollm2-designs all] [--smollm2-steps 2] [--smollm2-warmup 1]
 //        [--smollm2-triples 8] [--smollm2-maxlen 64] [--smollm2-encode-texts 64] [--smollm2-backends tfjs-node|wasm]
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
@@ -39,13 +42,13 @@ const args = parseArgs(process.argv.slice(2), {
   designs: { default: 'all' }, steps: { default: '6' }, warmup: { default: '3' }, seed: { default: '1' }, threads: { default: '1,2' },
   'encode-texts': { default: '1024' }, 'parallel-steps': { default: '10' }, 'no-parallel': { flag: true }, out: { default: join(here, 'results') },
   name: { default: 'latest' }, label: { default: '' }, keep: { flag: true },
-  scales: { default: 'stories260k,smollm2' }, 'smollm2-designs': { default: 'all' }, 'smollm2-steps': { default: '2' }, 'smollm2-warmup': { default: '1' },
+  scales: { default: 'stories260k,smollm2,prefix' }, 'prefix-k': { default: '4,8' }, 'smollm2-designs': { default: 'all' }, 'smollm2-steps': { default: '2' }, 'smollm2-warmup': { default: '1' },
   'smollm2-triples': { default: '8' }, 'smollm2-maxlen': { default: '64' }, 'smollm2-encode-texts': { default: '64' },
   // wasm trains SmolLM2 about 4× slower than tfjs-node: with both, the default run overshoots 25 minutes
   'smollm2-backends': { default: tfjsNodeAddonBuilt() ? 'tfjs-node' : 'wasm' },
 }, 'bench');
 const scales = args.options.scales!.split(',').map((x) => x.trim().toLowerCase());
-for (const x of scales) if (x !== 'stories260k' && x !== 'smollm2') throw new Error(`bench: --scales takes stories260k and/or smollm2, got '${x}'`);
+for (const x of scales) if (!['stories260k', 'smollm2', 'prefix'].includes(x)) throw new Error(`bench: --scales takes stories260k, smollm2 and/or prefix, got '${x}'`);
 const designs = parseDesignList(args.options.designs!);
 const measured = intOption(args, 'steps', 'bench')!;
 const warmup = intOption(args, 'warmup', 'bench')!;
@@ -146,8 +149,16 @@ async function smollm2Bench(): Promise<SmolResult> {
   return summarizeSmol({ model, tripleBatch: triples, maxLen, warmupSteps: sWarm, measuredSteps: sSteps, encodeTexts: encN, tfjs: tfjsRows, torch: torchRows, encode, seconds: (Date.now() - t0) / 1000 });
 }
 
-function finish(result: BenchResult & { smollm2?: SmolResult }): void {
-  const md = markdownReport(result) + (result.smollm2 ? '\n' + smolMarkdown(result.smollm2) : '');
+/** The frozen-prefix bench (bench/prefix.ts) in a child process: its JSON result and its markdown. */
+async function prefixBench(): Promise<PrefixPart> {
+  const dir = join(work, 'prefix');
+  await node(join(here, 'prefix.ts'), ['--k', args.options['prefix-k']!, '--out', dir, '--name', 'prefix-cache']);
+  return { result: JSON.parse(readFileSync(join(dir, 'prefix-cache.json'), 'utf8')) as Record<string, unknown>, markdown: readFileSync(join(dir, 'prefix-cache.md'), 'utf8') };
+}
+interface PrefixPart { result: Record<string, unknown>; markdown: string }
+
+function finish(result: BenchResult & { smollm2?: SmolResult; prefix?: PrefixPart }): void {
+  const md = markdownReport(result) + (result.smollm2 ? '\n' + smolMarkdown(result.smollm2) : '') + (result.prefix ? '\n' + result.prefix.markdown : '');
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, `${args.options.name}.json`), JSON.stringify(result, null, 2) + '\n');
   writeFileSync(join(outDir, `${args.options.name}.md`), md);
@@ -162,10 +173,11 @@ function finish(result: BenchResult & { smollm2?: SmolResult }): void {
 }
 
 if (!scales.includes('stories260k')) {
-  // SmolLM2 only: its part of an existing result is replaced, the stories260K part kept
+  // SmolLM2 and/or the prefix cache only: those parts of an existing result are replaced, the rest kept
   const file = join(outDir, `${args.options.name}.json`);
-  const previous = JSON.parse(readFileSync(file, 'utf8')) as BenchResult;
-  finish({ ...previous, smollm2: await smollm2Bench() });
+  const previous = JSON.parse(readFileSync(file, 'utf8')) as BenchResult & { smollm2?: SmolResult; prefix?: PrefixPart };
+  const smollm2 = scales.includes('smollm2') ? await smollm2Bench() : previous.smollm2;
+  finish({ ...previous, smollm2, prefix: scales.includes('prefix') ? await prefixBench() : previous.prefix });
   process.exit();
 }
 
@@ -261,4 +273,5 @@ const result: BenchResult = summarize({
   label: args.options.label!,
 });
 const smollm2 = scales.includes('smollm2') ? await smollm2Bench() : undefined;
-finish({ ...result, benchSeconds: (Date.now() - started) / 1000, loadAverage: { ...result.loadAverage, end: loadavg()[0]! }, smollm2 });
+const prefix = scales.includes('prefix') ? await prefixBench() : undefined;
+finish({ ...result, benchSeconds: (Date.now() - started) / 1000, loadAverage: { ...result.loadAverage, end: loadavg()[0]! }, smollm2, prefix });

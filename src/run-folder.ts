@@ -63,6 +63,8 @@ export const runEmbeddingCacheDir = (dir: string): string => join(dir, 'cache', 
 export const statsFile = (runDir: string): string => join(runDir, 'stats.json');
 export const tableFile = (runDir: string, format: 'md' | 'html' | 'tex'): string => join(runDir, `table.${format}`);
 export const reportFile = (runDir: string): string => join(runDir, 'REPORT.md');
+/** reproduce's stage wall times, one JSON line per stage run (a resumed run adds lines) */
+export const timingsFile = (runDir: string): string => join(runDir, 'timings.jsonl');
 export const figuresDir = (runDir: string): string => join(runDir, 'figures');
 /** The figures' inputs, kept so that a notebook can restyle them without recomputing. */
 export const figureDataFile = (runDir: string): string => join(figuresDir(runDir), 'data.json');

@@ -23,6 +23,7 @@ import { train } from '../src/training/trainer.ts';
 import { identityHash } from '../src/io/sha256.ts';
 import { openDesignEncoder } from '../src/eval/design-encoder.ts';
 import { createPooling } from '../src/pooling/index.ts';
+import { resolveRunSpec, settleRunSpec } from '../src/run-spec.ts';
 import { padBatch } from '../src/model/batch.ts';
 
 const base = await stories260K();
@@ -250,6 +251,33 @@ test('train with loraLayers records it; the loaded model encodes from the cache 
     // without loraLayers, config.json has no such field
     await train({ design: designByName('m1'), profile: smoke, seed: 1, runDir: dir, base, triples: trainTriples as never, steps: 1, log: () => {} });
     assert.ok(!('loraLayers' in JSON.parse(readFileSync(join(dir, 'm1', 'final', 'config.json'), 'utf8'))));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('zero-shot rows of a top-k run read the frozen layers from the same cache: the uncached forward up to rounding', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pa-prefix-zero-shot-'));
+  try {
+    settleRunSpec(dir, await resolveRunSpec(profile));
+    const all = texts.flat();
+    for (const row of ['base-eos', 'base-mean']) {
+      const cached = await loadEmbeddingModel(dir, row, { base });
+      assert.equal(cached.prefix?.cache.frozen, L - K, `${row}: the run's split`);
+      process.env.PA_PREFIX_CACHE = 'off';
+      const full = await loadEmbeddingModel(dir, row, { base });
+      process.env.PA_PREFIX_CACHE = cacheRoot;
+      assert.equal(full.prefix, undefined);
+      const [a, b] = [await encodeTexts(cached, all), await encodeTexts(full, all)];
+      let diff = 0;
+      a.forEach((v, i) => v.forEach((x, j) => { diff = Math.max(diff, Math.abs(x - b[i]![j]!)); }));
+      assert.ok(diff <= 1e-5, `${row}: cached and full-forward unit vectors differ by ${diff}`);
+    }
+    // a run without loraLayers: the full forward, as before
+    const plain = mkdtempSync(join(tmpdir(), 'pa-prefix-zero-shot-all-'));
+    settleRunSpec(plain, await resolveRunSpec(smoke));
+    assert.equal((await loadEmbeddingModel(plain, 'base-mean', { base })).prefix, undefined);
+    rmSync(plain, { recursive: true, force: true });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,7 +3,7 @@
 // figures — and a REPORT.md with the tables, figure links, environment and the time of each stage.
 // Each stage is a command of its own (train, eval, compare), so any stage can be rerun alone.
 import { spawnCli } from './children.ts';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import os from 'node:os';
 import { parseArgs, intOption, parseSeeds } from './args.ts';
@@ -13,7 +13,7 @@ import { ensureDir, writeFileAtomic } from '../io/atomic.ts';
 import { REFERENCE_ROWS } from '../designs.ts';
 import { reportHead } from '../report/report-head.ts';
 import type { Stats } from '../report/analysis.ts';
-import { figuresDir, reportFile, seedDir, statsFile, tableFile } from '../run-folder.ts';
+import { figuresDir, reportFile, seedDir, statsFile, tableFile, timingsFile } from '../run-folder.ts';
 
 const log = (s: string) => process.stderr.write(s + '\n');
 
@@ -34,14 +34,14 @@ export async function run(argv: string[]): Promise<number> {
   const spec = await runSpecForCommand(out, { profile: args.options.profile, model: args.options.model, loraLayers: intOption(args, 'lora-layers', 'reproduce'), checkpointLayers: args.flags['checkpoint-layers'] }, 'reproduce');
   const profile = spec.profile;
   const trainJobs = String(jobs ?? profile.trainJobs), evalJobs = String(jobs ?? 2);
-  const timings: { stage: string; seconds: number }[] = [];
+  // every stage's wall time goes to timings.jsonl as it ends, so a run stopped and resumed (hours, on
+  // a real model) reports the time its stages took over every invocation, not only the last one's
   const stage = async (name: string, f: () => Promise<void>) => {
     log(`\n== ${name}`);
     const t = Date.now();
     await f();
-    timings.push({ stage: name, seconds: (Date.now() - t) / 1000 });
+    appendFileSync(timingsFile(out), JSON.stringify({ stage: name, seconds: (Date.now() - t) / 1000, ended: new Date().toISOString() }) + '\n');
   };
-  const t0 = Date.now();
 
   await stage('data verify', async () => {
     const results = await verifyDataFiles({ download: true });
@@ -62,7 +62,7 @@ export async function run(argv: string[]): Promise<number> {
     const { writeRunFigures } = await import('../figures/run-figures.ts');
     await writeRunFigures(out);
   });
-  writeReport(out, `${profile.name}`, seeds, timings, (Date.now() - t0) / 1000, profile.model);
+  writeReport(out, `${profile.name}`, seeds, stageTimes(out), profile.model);
   log(`\nreport: ${reportFile(out)}`);
   return 0;
 }
@@ -74,7 +74,25 @@ function cli(argv: string[]): Promise<void> {
   });
 }
 
-function writeReport(out: string, profile: string, seeds: number[], timings: { stage: string; seconds: number }[], total: number, model: string): void {
+/** Wall time per stage summed over every invocation (timings.jsonl), in the order stages first ran. */
+export function stageTimes(out: string): { stage: string; seconds: number; runs: number }[] {
+  const file = timingsFile(out);
+  const byStage = new Map<string, { stage: string; seconds: number; runs: number }>();
+  if (!existsSync(file)) return [];
+  readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    let r: { stage?: unknown; seconds?: unknown };
+    try { r = JSON.parse(line); } catch { throw new Error(`${file}:${i + 1}: not JSON`); }
+    if (typeof r.stage !== 'string' || typeof r.seconds !== 'number') throw new Error(`${file}:${i + 1}: expected {stage, seconds}`);
+    const t = byStage.get(r.stage) ?? { stage: r.stage, seconds: 0, runs: 0 };
+    t.seconds += r.seconds; t.runs++;
+    byStage.set(r.stage, t);
+  });
+  return [...byStage.values()];
+}
+
+function writeReport(out: string, profile: string, seeds: number[], timings: { stage: string; seconds: number; runs: number }[], model: string): void {
+  const total = timings.reduce((a, t) => a + t.seconds, 0);
   const table = existsSync(tableFile(out, 'md')) ? readFileSync(tableFile(out, 'md'), 'utf8') : '(no table)';
   const figDir = figuresDir(out);
   const figures = existsSync(figDir) ? readdirSync(figDir).filter((f) => f.endsWith('.png')).sort() : [];
@@ -97,10 +115,12 @@ function writeReport(out: string, profile: string, seeds: number[], timings: { s
     ...figures.map((f) => `![${f}](${relative(out, join(figDir, f))})  \n[${f.replace(/\.png$/, '.svg')}](${relative(out, join(figDir, f.replace(/\.png$/, '.svg')))})\n`),
     '## Time per stage',
     '',
-    '| stage | seconds |',
-    '|---|---:|',
-    ...timings.map((t) => `| ${t.stage} | ${t.seconds.toFixed(1)} |`),
-    `| **total** | **${total.toFixed(1)}** |`,
+    'Summed over every invocation of reproduce on this folder (timings.jsonl): a resumed stage adds the time it took again.',
+    '',
+    '| stage | seconds | invocations |',
+    '|---|---:|---:|',
+    ...timings.map((t) => `| ${t.stage} | ${t.seconds.toFixed(1)} | ${t.runs} |`),
+    `| **total** | **${total.toFixed(1)}** | |`,
     '',
     '## Environment',
     '',

@@ -136,7 +136,12 @@ export async function loadEmbeddingModel(runDir: string | undefined, designName:
     const spec = runDir ? readRunSpec(runDir) : undefined;
     const model = opts.model ?? spec?.profile.model ?? (runDir ? runBaseModel(runDir)?.model : undefined) ?? DEFAULT_BASE_MODEL;
     const base = opts.base ?? (await loadModel(requireModelSpec(model)));
-    return { ...base, design, pooling: createPooling(design.pooling, base.model.config), maxLen: opts.maxLen ?? spec?.profile.maxLen ?? 128 };
+    const em: EmbeddingModel = { ...base, design, pooling: createPooling(design.pooling, base.model.config), maxLen: opts.maxLen ?? spec?.profile.maxLen ?? 128 };
+    // every layer is frozen: in a run whose LoRA adapts the top loraLayers, the layers below them are
+    // read from the prefix cache the trained designs fill (the same model, at another float rounding)
+    const k = spec?.profile.loraLayers;
+    if (k !== undefined && k < base.model.config.nLayers && model === spec!.profile.model) await attachPrefixCache(em, model, undefined, base.model.config.nLayers - k);
+    return em;
   }
   if (!runDir) throw new Error(`design '${designName}' is trained: give the run folder (--run DIR)`);
   const dir = finalDir(runDir, designName);

@@ -513,9 +513,10 @@ export interface FrozenPrefix {
  * Attach the cache to an embedding model whose LoRA leaves layers frozen (profile `loraLayers` < L)
  * and whose pooling it can serve; otherwise leave it as is (the full forward, the same numbers up to
  * rounding). `modelSpec`: the base model as the run names it (its files' sha256 key the cache).
+ * `frozen`: the layers served from the cache (default: those below the LoRA; a zero-shot row, all of
+ * whose layers are frozen, is given the run's split so that it shares the trained designs' prefixes).
  */
-export async function attachPrefixCache(em: EmbeddingModel, modelSpec: string, log: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<void> {
-  const frozen = em.lora?.firstLayer ?? 0;
+export async function attachPrefixCache(em: EmbeddingModel, modelSpec: string, log: (line: string) => void = (l) => process.stderr.write(l + '\n'), frozen = em.lora?.firstLayer ?? 0): Promise<void> {
   if (frozen === 0 || em.decoderVariables) return;
   const use = prefixUse(em.pooling);
   if (!use) {
