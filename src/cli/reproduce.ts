@@ -12,6 +12,7 @@ import { verifyDataFiles } from '../data/files.ts';
 import { ensureDir, writeFileAtomic } from '../io/atomic.ts';
 import { REFERENCE_ROWS } from '../designs.ts';
 import { reportHead } from '../report/report-head.ts';
+import { timeSpent, timeSpentTable } from '../report/time-spent.ts';
 import type { Stats } from '../report/analysis.ts';
 import { figuresDir, reportFile, seedDir, statsFile, tableFile, timingsFile } from '../run-folder.ts';
 
@@ -121,6 +122,10 @@ function writeReport(out: string, profile: string, seeds: number[], timings: { s
     '|---|---:|---:|',
     ...timings.map((t) => `| ${t.stage} | ${t.seconds.toFixed(1)} | ${t.runs} |`),
     `| **total** | **${total.toFixed(1)}** | |`,
+    '',
+    'Per seed and design, as the trainer (loss.jsonl) and the evaluation (results/*.json) recorded it; encoding includes computing the frozen prefixes of texts not yet cached:',
+    '',
+    timeSpentTable(timeSpent(out)),
     '',
     '## Environment',
     '',
