@@ -91,7 +91,7 @@ async function main(): Promise<void> {
       });
     }
   }
-  writeSummary(out, dir, designs.map((d) => d.name), taskNames, profile.steps);
+  writeSummary(out, dir, designs.map((d) => d.name), taskNames, limit, profile.steps);
   const { learningCurvesFigure } = await import('../src/figures/learning-curves.ts');
   const { exportFigures } = await import('../src/figures/export.ts');
   const summary = JSON.parse(readFileSync(join(out, 'curves.json'), 'utf8')) as Summary;
@@ -106,6 +106,9 @@ async function main(): Promise<void> {
 }
 
 interface Summary {
+  /** the fixed evaluation subset: these tasks, at most `limit` items each */
+  tasks: string[];
+  limit: number;
   retrieval: string[];
   /** steps: the run's planned steps; per design, how far its curve got (a stopped run is committed as it is) */
   steps: number;
@@ -121,13 +124,13 @@ function readCurve(file: string): CurveRow[] {
 }
 
 /** curves.json: every design's points (STS mean = the mean over the STS tasks of the subset) and its convergence verdict against m1. */
-function writeSummary(out: string, dir: string, designs: string[], taskNames: string[], steps: number): void {
+function writeSummary(out: string, dir: string, designs: string[], taskNames: string[], limit: number, steps: number): void {
   const retrieval = taskNames.filter((t) => t === 'Cranfield');
   const sts = taskNames.filter((t) => !retrieval.includes(t));
   const losses = (d: string) => (existsSync(lossFile(dir, d)) ? readFileSync(lossFile(dir, d), 'utf8').split('\n').filter((l) => l.trim()).map((l) => (JSON.parse(l) as { loss: number }).loss) : []);
   const m1 = losses('m1');
   const baseline = m1.length >= 5 ? { name: 'm1', finalLoss: convergence(m1).final_loss } : undefined;
-  const summary: Summary = { retrieval, steps, designs: {} };
+  const summary: Summary = { tasks: taskNames, limit, retrieval, steps, designs: {} };
   for (const d of designs) {
     const rows = readCurve(join(designDir(dir, d), 'curve.jsonl'));
     const points: CurvePoint[] = rows.map((r) => ({

@@ -16,6 +16,11 @@ node --import tsx scripts/learning-curves.ts --profile smollm2-study --seed 1 --
   --tasks STSBenchmark,SICK-R,Cranfield --out "$out"
 # one evaluation process: designs that share an attention mode share the cached prefixes, which the
 # first of them computes (two processes side by side would compute the same prefixes twice)
-for seeds in 1 1,2 1,2,3; do
+npm run -s reproduce -- --profile smollm2-study --seeds 1 --out "$out" --jobs 1
+# the authors' head beside the study's departure (head lrScale 0.1), at the same budget, one seed: the
+# heads' learning curves with lrScale 1 (m1 has no head: its curve is the study's)
+node --import tsx scripts/learning-curves.ts --profile smollm2-study --head-lr-scale 1 --designs m2,m3,m4,m5,m6 \
+  --seed 1 --every 50 --limit 200 --tasks STSBenchmark,SICK-R,Cranfield --out "$out-authors-head"
+for seeds in 1,2 1,2,3; do
   npm run -s reproduce -- --profile smollm2-study --seeds "$seeds" --out "$out" --jobs 1
 done
