@@ -149,10 +149,11 @@ async function smollm2Bench(): Promise<SmolResult> {
   return summarizeSmol({ model, tripleBatch: triples, maxLen, warmupSteps: sWarm, measuredSteps: sSteps, encodeTexts: encN, tfjs: tfjsRows, torch: torchRows, encode, seconds: (Date.now() - t0) / 1000 });
 }
 
-/** The frozen-prefix bench (bench/prefix.ts) in a child process: its JSON result and its markdown. */
+/** The frozen-prefix bench (bench/prefix.ts) in a child process: its JSON result and its markdown.
+ *  Without the k-off rows (top-k LoRA, cache off: the slowest configuration, no question of its own). */
 async function prefixBench(): Promise<PrefixPart> {
   const dir = join(work, 'prefix');
-  await node(join(here, 'prefix.ts'), ['--k', args.options['prefix-k']!, '--out', dir, '--name', 'prefix-cache']);
+  await node(join(here, 'prefix.ts'), ['--k', args.options['prefix-k']!, '--no-off', '--out', dir, '--name', 'prefix-cache']);
   return { result: JSON.parse(readFileSync(join(dir, 'prefix-cache.json'), 'utf8')) as Record<string, unknown>, markdown: readFileSync(join(dir, 'prefix-cache.md'), 'utf8') };
 }
 interface PrefixPart { result: Record<string, unknown>; markdown: string }
