@@ -14,13 +14,14 @@ test('README: top-4 vs all-layer LoRA numbers equal docs/results/lora-layers-k4/
   assert.match(readme, new RegExp(`m5, whose all-layer head stayed at chance, scores STS ${row('m5', 'STS').top_k.toFixed(3)} against ${row('m5', 'STS').all_layers.toFixed(3)}`));
 });
 
-test('README: the learning-curve table is the generated docs/results/learning-curves-k4/curves.md', () => {
-  const table = readFileSync('docs/results/learning-curves-k4/curves.md', 'utf8').trim();
+test('README: every learning-curve table is the curves.md its marker names, and says how far each design ran', () => {
   const readme = readFileSync('README.md', 'utf8');
-  const block = readme.match(/<!-- curves:begin[^>]*-->\n([\s\S]*?)\n<!-- curves:end -->/);
-  assert.ok(block, 'the README has the curves block');
-  assert.equal(block[1]!.trim(), table);
-  const c = JSON.parse(readFileSync('docs/results/learning-curves-k4/curves.json', 'utf8')) as { steps: number; designs: Record<string, { complete: boolean }> };
-  assert.ok(Object.values(c.designs).every((d) => d.complete), 'every design ran its planned steps');
-  assert.match(readme.replace(/\s+/g, ' '), new RegExp(`trained each design for ${c.steps} steps`));
+  const blocks = [...readme.matchAll(/<!-- curves:begin \(([^;)]+)[^>]*-->\n([\s\S]*?)\n<!-- curves:end -->/g)];
+  assert.ok(blocks.length >= 1, 'the README has a curves block');
+  for (const [, file, table] of blocks) {
+    assert.equal(table!.trim(), readFileSync(file!, 'utf8').trim(), `README block of ${file}`);
+    const c = JSON.parse(readFileSync(file!.replace(/curves\.md$/, 'curves.json'), 'utf8')) as { steps: number; designs: Record<string, { complete: boolean; steps_done: number }> };
+    // a design that stopped early says so in its row (curves.md writes 'stopped at step N of M')
+    for (const [d, v] of Object.entries(c.designs)) if (!v.complete) assert.match(table!, new RegExp(`\\| ${d} \\|[^\\n]*(stopped at step ${v.steps_done} of ${c.steps}|not run)`));
+  }
 });

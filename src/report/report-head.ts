@@ -8,6 +8,7 @@ import { sanityGate, sanityGateMarkdown } from './sanity-gate.ts';
 import { describeInstructionPolicy, type InstructionPolicy } from '../eval/instruction-policy.ts';
 import { SOURCE_SHARES, type TripleSource } from '../training/triples.ts';
 import { runTriplesFile } from '../run-folder.ts';
+import { readRunSpec, type RunSpec } from '../run-spec.ts';
 import { BASELINE_TOLERANCE, FLAT_TOLERANCE, notConverged } from './convergence.ts';
 
 export interface TrainingData {
@@ -90,6 +91,18 @@ export function convergenceMarkdown(stats: Stats): string {
 const list = (xs: string[]) => (xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs.at(-1)}`);
 
 /** Markdown for the top of REPORT.md. */
+/** The run's budget and what departs from the authors (run.json), so a report names its settings. */
+export function trainingSetupMarkdown(spec: RunSpec | undefined): string {
+  if (!spec) return '**Set-up**: not recorded in this run folder (no run.json).';
+  const p = spec.profile;
+  const layers = p.loraLayers === undefined ? 'every layer' : `the top ${p.loraLayers} layers (the frozen layers below read from the prefix cache)`;
+  const lrScale = typeof p.head.lrScale === 'number' ? p.head.lrScale : 1;
+  const head = lrScale === 1 ? "the authors' head learning rate" : `**head lrScale ${lrScale}**: the trainable heads' learning rate is ${lrScale}× the adapters' (a departure from the authors, whose heads train at the run's rate)`;
+  const byCategory = Object.entries(p.evalLimitByCategory ?? {}).map(([c, n]) => `${c} ${n === null ? 'in full' : `${n} items`}`);
+  const limit = `${p.evalLimit === undefined ? 'every item' : `${p.evalLimit} items per task`}${byCategory.length ? ` (${byCategory.join(', ')})` : ''}`;
+  return `**Set-up** (run.json, profile ${p.name}): ${p.model}, ${p.steps} steps × ${p.batchSize * p.gradAccum} triples, lr ${p.lr} (warm-up ${p.warmupSteps} steps, then linear decay), ${p.finetune === 'lora' ? `LoRA r${p.lora.rank}/α${p.lora.alpha} on ${layers}` : 'full fine-tuning'}, ${head}; texts ≤ ${p.maxLen} tokens; evaluation on ${limit}.`;
+}
+
 export function reportHead(stats: Stats, runDir: string): string {
   const policy = stats.instruction_policy as InstructionPolicy | null;
   return [
@@ -100,6 +113,8 @@ export function reportHead(stats: Stats, runDir: string): string {
     `**Instructions**: ${policy ? describeInstructionPolicy(policy) : 'not recorded in these results (written before the instruction policy was recorded: queries-only reranking, E5 style)'}.`,
     '',
     trainingDataMarkdown(runTrainingData(runDir)),
+    '',
+    trainingSetupMarkdown(readRunSpec(runDir)),
     '',
     ...chanceMarkdown(stats),
   ].join('\n');
