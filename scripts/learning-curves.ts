@@ -148,6 +148,8 @@ function writeSummary(out: string, dir: string, designs: string[], taskNames: st
 function curvesMarkdown(s: Summary, sts: string[], retrieval: string[]): string {
   const lines = [`| design | triples | final loss | converged | STS mean (${sts.join(', ')}) | ${retrieval.join(', ')} |`, '|---|---:|---:|---|---:|---:|'];
   for (const [d, v] of Object.entries(s.designs)) {
+    // a design whose curve has only its untrained point has no training to report yet
+    if (v.steps_done === 0) { lines.push(`| ${d} | – | – | not run | – | ${retrieval.map(() => '–').join(' | ')} |`); continue; }
     const last = v.points.at(-1);
     const note = v.complete ? v.convergence?.note ?? '–' : v.steps_done === 0 ? 'not run' : `stopped at step ${v.steps_done} of ${s.steps}: ${v.convergence?.note ?? 'too short to judge'}`;
     lines.push(`| ${d} | ${last?.triples ?? '–'} | ${v.convergence?.final_loss.toFixed(3) ?? '–'} | ${note} | ${last ? last.scores['STS mean']!.toFixed(3) : '–'} | ${retrieval.map((t) => last?.scores[t]?.toFixed(3) ?? '–').join(' | ')} |`);
