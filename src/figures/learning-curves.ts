@@ -1,6 +1,7 @@
 // Learning curves: per design, training loss and evaluation scores (STS mean, retrieval) against the
 // number of training triples seen — at what budget does a trainable head catch up with EOS-last?
 import { baseLayout, designColor, type Figure, type Trace } from './figure.ts';
+import type { Convergence } from '../report/convergence.ts';
 
 export interface CurvePoint {
   /** training triples seen (steps × effective batch) */
@@ -12,6 +13,17 @@ export interface CurvePoint {
 }
 
 export interface DesignCurve { design: string; label?: string; points: CurvePoint[] }
+
+/** curves.json, written by scripts/learning-curves.ts: the fixed subset, the planned steps, and per
+ *  design how far its curve got, its points and its convergence verdict against m1 */
+export interface CurvesSummary {
+  /** the fixed evaluation subset: these tasks, at most `limit` items each (absent in older files) */
+  tasks?: string[];
+  limit?: number;
+  retrieval: string[];
+  steps: number;
+  designs: Record<string, { steps_done: number; complete: boolean; points: CurvePoint[]; convergence: Convergence | null; final_scores: Record<string, number> | null }>;
+}
 
 /** Three panels side by side: loss, then each score in `metrics`, all against triples seen. */
 export function learningCurvesFigure(curves: DesignCurve[], metrics: readonly string[], opts: { title?: string; chanceLoss?: number } = {}): Figure {

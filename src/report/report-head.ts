@@ -9,6 +9,7 @@ import { describeInstructionPolicy, type InstructionPolicy } from '../eval/instr
 import { SOURCE_SHARES, type TripleSource } from '../training/triples.ts';
 import { runTriplesFile } from '../run-folder.ts';
 import { readRunSpec, type RunSpec } from '../run-spec.ts';
+import { headLrScale } from '../training/profiles.ts';
 import { BASELINE_TOLERANCE, FLAT_TOLERANCE, notConverged } from './convergence.ts';
 
 export interface TrainingData {
@@ -96,7 +97,7 @@ export function trainingSetupMarkdown(spec: RunSpec | undefined): string {
   if (!spec) return '**Set-up**: not recorded in this run folder (no run.json).';
   const p = spec.profile;
   const layers = p.loraLayers === undefined ? 'every layer' : `the top ${p.loraLayers} layers (the frozen layers below read from the prefix cache)`;
-  const lrScale = typeof p.head.lrScale === 'number' ? p.head.lrScale : 1;
+  const lrScale = headLrScale(p);
   const head = lrScale === 1 ? "the authors' head learning rate" : `**head lrScale ${lrScale}**: the trainable heads' learning rate is ${lrScale}× the adapters' (a departure from the authors, whose heads train at the run's rate)`;
   const byCategory = Object.entries(p.evalLimitByCategory ?? {}).map(([c, n]) => `${c} ${n === null ? 'in full' : `${n} items`}`);
   const limit = `${p.evalLimit === undefined ? 'every item' : `${p.evalLimit} items per task`}${byCategory.length ? ` (${byCategory.join(', ')})` : ''}`;

@@ -154,6 +154,13 @@ export const PROFILES: Record<string, Profile> = {
   },
 };
 
+/** The trainable heads' learning rate relative to the run's (profile head.lrScale; 1 = the authors'). */
+export function headLrScale(p: Pick<Profile, 'head'>): number {
+  const v = p.head.lrScale ?? 1;
+  if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new Error(`profile head.lrScale must be a positive number, got ${JSON.stringify(v)}`);
+  return v;
+}
+
 export function profileByName(name: string): Profile {
   const p = PROFILES[name];
   if (!p) throw new Error(`unknown profile '${name}'; valid: ${Object.keys(PROFILES).join(', ')}`);
