@@ -18,8 +18,8 @@ import { trainingInputs } from '../src/freshness.ts';
 import { parseDesignList } from '../src/designs.ts';
 import { designDir, finalDir, lossFile, seedDir } from '../src/run-folder.ts';
 import { writeJsonAtomic } from '../src/io/atomic.ts';
-import { convergence, type Convergence } from '../src/report/convergence.ts';
-import type { CurvePoint } from '../src/figures/learning-curves.ts';
+import { convergence } from '../src/report/convergence.ts';
+import type { CurvePoint, CurvesSummary } from '../src/figures/learning-curves.ts';
 
 const log = (s: string) => process.stderr.write(s + '\n');
 
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
   writeSummary(out, dir, designs.map((d) => d.name), taskNames, limit, profile.steps);
   const { learningCurvesFigure } = await import('../src/figures/learning-curves.ts');
   const { exportFigures } = await import('../src/figures/export.ts');
-  const summary = JSON.parse(readFileSync(join(out, 'curves.json'), 'utf8')) as Summary;
+  const summary = JSON.parse(readFileSync(join(out, 'curves.json'), 'utf8')) as CurvesSummary;
   const curves = Object.entries(summary.designs).map(([design, s]) => ({
     design, label: `${design}${!s.complete ? ` (stopped at step ${s.steps_done})` : s.convergence && !s.convergence.converged ? ' (not converged)' : ''}`, points: s.points,
   })).filter((c) => c.points.length > 0);
@@ -103,16 +103,6 @@ async function main(): Promise<void> {
   });
   const files = await exportFigures([{ name: 'learning-curves', figure: fig }], out);
   log(`[curves] ${files.join(', ')}`);
-}
-
-interface Summary {
-  /** the fixed evaluation subset: these tasks, at most `limit` items each */
-  tasks: string[];
-  limit: number;
-  retrieval: string[];
-  /** steps: the run's planned steps; per design, how far its curve got (a stopped run is committed as it is) */
-  steps: number;
-  designs: Record<string, { steps_done: number; complete: boolean; points: CurvePoint[]; convergence: Convergence | null; final_scores: Record<string, number> | null }>;
 }
 
 function readCurve(file: string): CurveRow[] {
@@ -130,7 +120,7 @@ function writeSummary(out: string, dir: string, designs: string[], taskNames: st
   const losses = (d: string) => (existsSync(lossFile(dir, d)) ? readFileSync(lossFile(dir, d), 'utf8').split('\n').filter((l) => l.trim()).map((l) => (JSON.parse(l) as { loss: number }).loss) : []);
   const m1 = losses('m1');
   const baseline = m1.length >= 5 ? { name: 'm1', finalLoss: convergence(m1).final_loss } : undefined;
-  const summary: Summary = { tasks: taskNames, limit, retrieval, steps, designs: {} };
+  const summary: CurvesSummary = { tasks: taskNames, limit, retrieval, steps, designs: {} };
   for (const d of designs) {
     const rows = readCurve(join(designDir(dir, d), 'curve.jsonl'));
     const points: CurvePoint[] = rows.map((r) => ({
@@ -139,19 +129,20 @@ function writeSummary(out: string, dir: string, designs: string[], taskNames: st
     }));
     const l = losses(d);
     const done = rows.at(-1)?.step ?? 0;
-    summary.designs[d] = { steps_done: done, complete: done === steps, points, convergence: l.length >= 5 ? convergence(l, d === 'm1' ? undefined : baseline) : null, final_scores: points.at(-1)?.scores ?? null };
+    summary.designs[d] = { steps_done: done, complete: done === steps, points, convergence: done === steps && l.length >= 5 ? convergence(l, d === 'm1' ? undefined : baseline) : null, final_scores: points.at(-1)?.scores ?? null };
   }
   writeJsonAtomic(join(out, 'curves.json'), summary);
   writeFileSync(join(out, 'curves.md'), curvesMarkdown(summary, sts, retrieval));
 }
 
-function curvesMarkdown(s: Summary, sts: string[], retrieval: string[]): string {
+function curvesMarkdown(s: CurvesSummary, sts: string[], retrieval: string[]): string {
   const lines = [`| design | triples | final loss | converged | STS mean (${sts.join(', ')}) | ${retrieval.join(', ')} |`, '|---|---:|---:|---|---:|---:|'];
   for (const [d, v] of Object.entries(s.designs)) {
     // a design whose curve has only its untrained point has no training to report yet
     if (v.steps_done === 0) { lines.push(`| ${d} | – | – | not run | – | ${retrieval.map(() => '–').join(' | ')} |`); continue; }
     const last = v.points.at(-1);
-    const note = v.complete ? v.convergence?.note ?? '–' : v.steps_done === 0 ? 'not run' : `stopped at step ${v.steps_done} of ${s.steps}: ${v.convergence?.note ?? 'too short to judge'}`;
+    // the rule judges a finished schedule: a stopped curve (the lr not yet decayed) is not judged
+    const note = v.complete ? v.convergence?.note ?? '–' : `stopped at step ${v.steps_done} of ${s.steps}: not judged`;
     lines.push(`| ${d} | ${last?.triples ?? '–'} | ${v.convergence?.final_loss.toFixed(3) ?? '–'} | ${note} | ${last ? last.scores['STS mean']!.toFixed(3) : '–'} | ${retrieval.map((t) => last?.scores[t]?.toFixed(3) ?? '–').join(' | ')} |`);
   }
   return lines.join('\n') + '\n';
