@@ -4,20 +4,22 @@
 //   node --import tsx scripts/learning-curves.ts --profile smollm2 [--lora-layers 4] [--steps 600]
 //     [--every 50] [--designs all] [--seed 1] [--limit 200] [--tasks STSBenchmark,SICK-R,STS15,Cranfield]
 //     [--head-lr-scale 10] --out DIR
+//   ... --figure-only --out DIR: curves.json, curves.md and the figure again, from DIR's run.json and files
 // The folder is a run folder (run.json records the profile after these flags; src/run-spec.ts):
 //   DIR/seed-<n>/<design>/{loss.jsonl, curve.jsonl, final/}   DIR/curves.json   DIR/learning-curves.{png,svg,pdf}
-// A design whose curve.jsonl reaches --steps is skipped on a rerun; an unfinished one starts again
-// (a design takes minutes, not hours), so the script can be stopped and restarted at any time.
+// A design whose curve.jsonl reaches --steps is skipped on a rerun; an unfinished one goes on from its
+// last checkpoint (profile checkpointEvery), so the script can be stopped and restarted at any time.
 import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { intOption, floatOption, parseArgs, required } from '../src/cli/args.ts';
 import { applyOverrides } from '../src/cli/run-spec-options.ts';
 import { profileByName } from '../src/training/profiles.ts';
-import { resolveRunSpec, settleRunSpec } from '../src/run-spec.ts';
+import { requireRunSpec, resolveRunSpec, settleRunSpec } from '../src/run-spec.ts';
 import { trainingInputs } from '../src/freshness.ts';
 import { parseDesignList } from '../src/designs.ts';
-import { designDir, finalDir, lossFile, seedDir } from '../src/run-folder.ts';
-import { writeJsonAtomic } from '../src/io/atomic.ts';
+import { checkpointDir, checkpointStateFile, designDir, finalDir, lossFile, seedDir } from '../src/run-folder.ts';
+import { readCheckpointState } from '../src/training/checkpoint.ts';
+import { writeFileAtomic, writeJsonAtomic } from '../src/io/atomic.ts';
 import { convergence } from '../src/report/convergence.ts';
 import type { CurvePoint, CurvesSummary } from '../src/figures/learning-curves.ts';
 
@@ -43,14 +45,17 @@ async function main(): Promise<void> {
   if (lr !== undefined) profile = { ...profile, lr };
   const headLr = floatOption(args, 'head-lr-scale', cmd);
   if (headLr !== undefined) profile = { ...profile, head: { ...profile.head, lrScale: headLr } };
-  // the folder runs under one specification, as every run folder does
-  const spec = settleRunSpec(out, await resolveRunSpec(profile));
+  // the folder runs under one specification, as every run folder does; a figure is drawn from the
+  // folder as it was run (its run.json), whatever the profile says today
+  const figureOnly = args.flags['figure-only'] === true;
+  const spec = figureOnly ? requireRunSpec(out, cmd) : settleRunSpec(out, await resolveRunSpec(profile));
+  profile = spec.profile;
   const dir = seedDir(out, seed);
   const designs = parseDesignList(args.options.designs!, dir);
   const taskNames = args.options.tasks!.split(',').map((t) => t.trim());
   const triplesPerStep = profile.batchSize * profile.gradAccum;
 
-  if (!args.flags['figure-only']) {
+  if (!figureOnly) {
     const { initBackend } = await import('../src/backend/index.ts');
     const { loadModel } = await import('../src/model/load.ts');
     const { train } = await import('../src/training/trainer.ts');
@@ -66,10 +71,19 @@ async function main(): Promise<void> {
       const curveFile = join(designDir(dir, design.name), 'curve.jsonl');
       const rows = readCurve(curveFile);
       if (rows.at(-1)?.step === profile.steps && existsSync(finalDir(dir, design.name))) { log(`[curves] ${design.name}: done (${curveFile})`); continue; }
-      // an unfinished curve starts again: its points and weights are dropped
-      rmSync(designDir(dir, design.name), { recursive: true, force: true });
-      const t0 = Date.now();
+      // an unfinished curve goes on from its last checkpoint (its points up to it kept); without one it starts again
+      const resumeStep = existsSync(checkpointStateFile(dir, design.name)) ? readCheckpointState(checkpointDir(dir, design.name)).step : null;
       let lossSum = 0, lossN = 0;
+      if (resumeStep === null) rmSync(designDir(dir, design.name), { recursive: true, force: true });
+      else {
+        const kept = rows.filter((r) => r.step <= resumeStep);
+        writeFileAtomic(curveFile, kept.map((r) => JSON.stringify(r, finiteOrNull) + '\n').join(''));
+        // the next point's mean loss covers the steps since the last kept point, some of them before the checkpoint
+        const since = kept.at(-1)?.step ?? 0;
+        for (const r of readLosses(dir, design.name)) if (r.step > since && r.step <= resumeStep) { lossSum += r.loss; lossN += 1; }
+        log(`[curves] ${design.name}: resuming from the checkpoint at step ${resumeStep} (${kept.length} points kept)`);
+      }
+      const t0 = Date.now() - (rows.filter((r) => r.step <= (resumeStep ?? -1)).at(-1)?.seconds ?? 0) * 1000;
       const evaluate = async (step: number, em: Parameters<NonNullable<Parameters<typeof train>[0]['afterStep']>>[2]) => {
         const scores: Record<string, number> = {};
         for (const task of tasks) {
@@ -79,11 +93,11 @@ async function main(): Promise<void> {
         }
         const row: CurveRow = { step, triples: step * triplesPerStep, loss: lossN ? lossSum / lossN : NaN, seconds: (Date.now() - t0) / 1000, scores };
         lossSum = 0; lossN = 0;
-        appendFileSync(curveFile, JSON.stringify(row, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v)) + '\n');
+        appendFileSync(curveFile, JSON.stringify(row, finiteOrNull) + '\n');
         log(`[curves] ${design.name} step ${step}: ${Object.entries(scores).map(([t, s]) => `${t} ${s.toFixed(3)}`).join(', ')}${row.loss === row.loss ? `, loss ${row.loss.toFixed(3)}` : ''} (${row.seconds.toFixed(0)} s)`);
       };
       await train({
-        design, profile, seed, runDir: dir, base, triples, trainedFrom: trainingInputs(spec, design),
+        design, profile, seed, runDir: dir, base, triples, trainedFrom: trainingInputs(spec, design), resume: resumeStep !== null,
         afterStep: async (step, loss, em) => {
           if (step > 0) { lossSum += loss; lossN += 1; }
           if (step % every === 0 || step === profile.steps) await evaluate(step, em);
@@ -105,6 +119,14 @@ async function main(): Promise<void> {
   log(`[curves] ${files.join(', ')}`);
 }
 
+/** JSON has no NaN: a point without a mean loss (the untrained one) records null */
+const finiteOrNull = (_k: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v);
+
+function readLosses(dir: string, design: string): { step: number; loss: number }[] {
+  const file = lossFile(dir, design);
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as { step: number; loss: number }) : [];
+}
+
 function readCurve(file: string): CurveRow[] {
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l) => {
@@ -117,7 +139,7 @@ function readCurve(file: string): CurveRow[] {
 function writeSummary(out: string, dir: string, designs: string[], taskNames: string[], limit: number, steps: number): void {
   const retrieval = taskNames.filter((t) => t === 'Cranfield');
   const sts = taskNames.filter((t) => !retrieval.includes(t));
-  const losses = (d: string) => (existsSync(lossFile(dir, d)) ? readFileSync(lossFile(dir, d), 'utf8').split('\n').filter((l) => l.trim()).map((l) => (JSON.parse(l) as { loss: number }).loss) : []);
+  const losses = (d: string) => readLosses(dir, d).map((r) => r.loss);
   const m1 = losses('m1');
   const baseline = m1.length >= 5 ? { name: 'm1', finalLoss: convergence(m1).final_loss } : undefined;
   const summary: CurvesSummary = { tasks: taskNames, limit, retrieval, steps, designs: {} };

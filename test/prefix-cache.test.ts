@@ -332,6 +332,10 @@ test('resume through the cache ends with the same bytes, even with an empty cach
     assert.equal(r.resumedFrom, 2);
     assert.ok(r.model.prefix!.cache.stats.computed > 0);
     assert.deepEqual(config(), uninterrupted, 'sha256 of the final adapter and head');
+    // the resumed steps' seconds go on from the checkpoint's: the last record is the whole training time
+    const seconds = readFileSync(join(dir, 'm5', 'loss.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { seconds: number }).seconds);
+    assert.deepEqual(seconds.map((_, i) => i), [0, 1, 2, 3]);
+    assert.deepEqual([...seconds].sort((a, b) => a - b), seconds, `seconds per step after a resume: ${seconds.join(', ')}`);
   } finally {
     process.env.PA_PREFIX_CACHE = saved;
     rmSync(dir, { recursive: true, force: true });

@@ -82,7 +82,7 @@ test('the set-up line names the budget, top-k LoRA, per-category limits and a he
   const { PROFILES } = await import('../src/training/profiles.ts');
   const spec = (name: string) => ({ format: 'pooling-and-attention/run@1' as const, profile: PROFILES[name]!, model_files: {}, user_tasks: {} });
   const study = trainingSetupMarkdown(spec('smollm2-study') as never);
-  assert.match(study, /profile smollm2-study\): smollm2-135m, 300 steps × 8 triples, lr 0\.001 \(warm-up 30 steps/);
+  assert.match(study, /profile smollm2-study\): smollm2-135m, 600 steps × 8 triples, lr 0\.001 \(warm-up 60 steps/);
   assert.match(study, /LoRA r8\/α16 on the top 4 layers/);
   assert.match(study, /\*\*head lrScale 0\.1\*\*: the trainable heads' learning rate is 0\.1× the adapters' \(a departure from the authors/);
   assert.match(study, /evaluation on 500 items per task \(STS in full\)/);

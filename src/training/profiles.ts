@@ -109,18 +109,21 @@ export const PROFILES: Record<string, Profile> = {
     //    7–11 s, and a cached text encodes at ~130 texts/s instead of ~20: the only way 3 seeds × 6
     //    designs × ~44,000 evaluation texts fit on 2 cores. At equal steps top-4 learns more slowly than
     //    all-layer LoRA (m1 STS 0.158 vs 0.492 at 70 steps), hence the steps.
-    //  - steps 300 (2,400 triples), warm-up 30 (the authors' 10%): top-4 m1 leaves chance after ~75
-    //    steps and was still improving at 200.
+    //  - steps 600 (4,800 triples), warm-up 60 (the authors' 10%): in the 300-step pilot
+    //    (docs/results/smollm2-study-pilot) only m5 met the convergence rule; m2, m3 and m4 were still
+    //    falling 12–25% over the last fifth.
+    //  - trainJobs 2: two designs train side by side, one thread each. With the prefix cache a trainer
+    //    needs 2–5 GB, and two give ~1.4× one's throughput on 2 cores (bench/NOTES.md).
     //  - head lrScale 0.1 (a departure from the authors, named in the report): the heads' AdamW step at
     //    a tenth of the LoRA adapters'. At the authors' rate a step on a nearly rank-one head gradient
     //    adds one vector to every embedding and m2 and m3 sat at ln 16 for 200 steps; at 0.1 m2's loss
     //    fell to 2.5 by step 125 (STSBenchmark 0.31 against 0.11).
-    name: 'smollm2-study', model: 'smollm2-135m', steps: 300, batchSize: 8, gradAccum: 1, maxLen: 64,
-    lr: 1e-3, warmupSteps: 30, weightDecay: 0.01, clipNorm: 1, scale: 20, finetune: 'lora',
+    name: 'smollm2-study', model: 'smollm2-135m', steps: 600, batchSize: 8, gradAccum: 1, maxLen: 64,
+    lr: 1e-3, warmupSteps: 60, weightDecay: 0.01, clipNorm: 1, scale: 20, finetune: 'lora',
     lora: { rank: 8, alpha: 16, dropout: 0.1, targets: ALL }, head: { lrScale: 0.1 },
     loraLayers: 4,
     triplesPerSource: 3000, trainingSources: DISJOINT_SOURCES, instructions: NO_INSTRUCTIONS, checkpointEvery: 25,
-    evalLimit: 500, evalLimitByCategory: { STS: null }, encodeBatchSize: 32, trainJobs: 1, checkpointLayers: false,
+    evalLimit: 500, evalLimitByCategory: { STS: null }, encodeBatchSize: 32, trainJobs: 2, checkpointLayers: false,
   },
   paper: {
     // Tang & Yang's run script (yixuantt/PoolingAndAttn README, HF Trainer defaults) as far as it

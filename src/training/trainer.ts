@@ -4,7 +4,7 @@
 // optimizer state) every few steps; `resume` continues from the last one and ends with the same
 // bytes as an uninterrupted run.
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, writeFileSync, appendFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { AdamW, linearWarmupDecay } from './adamw.ts';
 import { trainStep, tripleBatch, type MicroBatch } from './step.ts';
 import type { Profile } from './profiles.ts';
@@ -96,7 +96,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     if (!seqs) tokenized.set(i, (seqs = [triples[i]!.query, triples[i]!.positive, triples[i]!.negative].map((s, j) => embeddingTokens(tok, s, profile.maxLen, j === 0 ? triples[i]!.instruction ?? '' : ''))));
     return seqs;
   };
-  const t0 = Date.now();
+  // a resumed run's seconds continue from the checkpoint's, so loss.jsonl's last record is the
+  // design's whole training time (without the steps a killed run lost after its last checkpoint)
+  const secondsBefore = start > 0 ? lastLoggedSeconds(lossLog) : 0;
+  const t0 = Date.now() - secondsBefore * 1000;
   let tokens = 0;
   let lastLoss = NaN;
   const every = Math.max(1, Math.round(total / 50));
@@ -116,7 +119,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const done = step + 1;
     appendFileSync(lossLog, JSON.stringify({ step: done, loss, lr, grad_norm: norm, seconds: (Date.now() - t0) / 1000 }) + '\n');
     if (done % every === 0 || done === total) {
-      const secs = (Date.now() - t0) / 1000;
+      const secs = (Date.now() - t0) / 1000 - secondsBefore;
       const rate = (done - start) / secs;
       log(`[train ${design.name}] step ${done}/${total} loss ${loss.toFixed(4)} ${rate.toFixed(2)} steps/s ETA ${fmtDuration((total - done) / rate)}`);
     }
@@ -129,8 +132,15 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const { stats, frozen, dir } = em.prefix.cache;
     log(`[train ${design.name}] frozen prefix (LoRA on the top ${em.model.config.nLayers - frozen} of ${em.model.config.nLayers} layers): ${stats.computed} texts computed (${stats.computeSeconds.toFixed(1)} s), ${stats.loaded} read from ${dir ?? 'memory'}`);
   }
-  const seconds = (Date.now() - t0) / 1000;
+  const seconds = (Date.now() - t0) / 1000 - secondsBefore;
   return { steps: total, finalLoss: lastLoss, seconds, tokensPerSecond: tokens / seconds, resumedFrom, model: em };
+}
+
+/** The seconds of the last record of a loss log (0 when it has none). */
+function lastLoggedSeconds(file: string): number {
+  const last = readFileSync(file, 'utf8').trimEnd().split('\n').at(-1);
+  const seconds = last ? (JSON.parse(last) as { seconds?: unknown }).seconds : undefined;
+  return typeof seconds === 'number' ? seconds : 0;
 }
 
 /**
