@@ -7,6 +7,7 @@ import type { EmbeddingModel } from './embedding-model.ts';
 import { forward } from '../model/decoder.ts';
 import { padBatch, type TokenBatch } from '../model/batch.ts';
 import { preparePrefix, prefixHiddenStates } from './prefix-cache.ts';
+import { packedRows } from '../model/packed-rows.ts';
 
 const instructionLengths = new WeakMap<Tokenizer, Map<string, number>>();
 
@@ -40,6 +41,7 @@ export function embedBatch(em: EmbeddingModel, batch: TokenBatch, training = fal
     lastIndex: tf.tensor1d(last, 'int32'),
     attention: em.design.attention,
     training,
+    rows: packedRows(batch.mask),
   });
   return tf.div(pooled, tf.maximum(tf.norm(pooled, 2, -1, true), 1e-12)) as tf.Tensor2D;
 }

@@ -428,7 +428,8 @@ export class PrefixCache {
       let k = 0;
       for (let t = 0; t < T; t++) if (batch.mask[b * T + t]) { entering.set(r.entering.subarray(k * d, (k + 1) * d), (b * T + t) * d); k++; }
     });
-    const tail = forwardFrom(this.model, batch, tf.tensor2d(entering, [B * T, d]), F, opts);
+    // the poolings the cache serves read no padded position (prefixUse): the layers skip padding
+    const tail = forwardFrom(this.model, batch, tf.tensor2d(entering, [B * T, d]), F, { skipPadding: true, ...opts });
     const zeros = tf.zeros([B, T, d]) as tf.Tensor3D;
     const below: tf.Tensor3D[] = [zeros];
     // a frozen layer's summary at each row's last real token, zeros elsewhere: gatherLast reads the EOS

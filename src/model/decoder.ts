@@ -14,14 +14,16 @@ import { groupedAttention } from './kernels/attention-grad.ts';
 import { swiGlu } from './kernels/swiglu-grad.ts';
 import { checkpointed } from './kernels/checkpoint.ts';
 import { syncReadsWork } from '../backend/sync-reads.ts';
+import { realRows, unpackRows, type PackedRows } from './packed-rows.ts';
 
 export { rmsNorm };
 
 export type AttentionMode = 'causal' | 'bidirectional';
 
-/** Extra low-rank term added to a projection (LoRA); returns undefined where a layer is not adapted. */
+/** Extra low-rank term added to a projection (LoRA); returns undefined where a layer is not adapted.
+ *  `rows`: x holds only these rows of the padded batch (ForwardOptions.skipPadding). */
 export interface ProjectionAdapter {
-  delta(x: tf.Tensor2D, layer: number, projection: Projection): tf.Tensor2D | undefined;
+  delta(x: tf.Tensor2D, layer: number, projection: Projection, rows?: PackedRows): tf.Tensor2D | undefined;
   /** the trainable tensors `delta` reads for one layer */
   layerVariables(layer: number): tf.Variable[];
   /** how many random draws (dropout masks) `delta` has made; settable, to replay them */
@@ -34,6 +36,10 @@ export interface ForwardOptions {
   /** Under a gradient tape, keep only each layer's input and recompute the layer in the backward pass
    *  (./kernels/checkpoint.ts): one layer's activations in memory instead of all, one more forward. */
   checkpointLayers?: boolean;
+  /** Compute the layers on the rows of real tokens only, padding gathered back in (as zeros) around
+   *  the attention and in the returned states: the same numbers where the mask is 1, for consumers
+   *  that read no padded position. A training batch of e-SNLI triples is 43% real tokens. */
+  skipPadding?: boolean;
 }
 
 export interface ForwardOutput {
@@ -47,10 +53,10 @@ export interface ForwardOutput {
 
 const NEG_INF = -1e9;
 
-function project(x: tf.Tensor2D, w: tf.Tensor2D, bias: tf.Tensor1D | undefined, layer: number, name: Projection, opts: ForwardOptions): tf.Tensor2D {
+function project(x: tf.Tensor2D, w: tf.Tensor2D, bias: tf.Tensor1D | undefined, layer: number, name: Projection, opts: ForwardOptions, rows?: PackedRows): tf.Tensor2D {
   let y: tf.Tensor2D = tf.matMul(x, w);
   if (bias) y = tf.add(y, bias) as tf.Tensor2D;
-  const d = opts.adapter?.delta(x, layer, name);
+  const d = opts.adapter?.delta(x, layer, name, rows);
   if (d) y = tf.add(y, d) as tf.Tensor2D;
   return y;
 }
@@ -77,20 +83,23 @@ function attentionBias(batch: TokenBatch, group: number, mode: AttentionMode): t
 
 function attention(
   c: DecoderConfig, l: LayerWeights, layer: number, h: tf.Tensor2D, batch: TokenBatch,
-  ropeQ: RopeTables, ropeK: RopeTables, bias: tf.Tensor4D, opts: ForwardOptions,
+  ropeQ: RopeTables, ropeK: RopeTables, bias: tf.Tensor4D, opts: ForwardOptions, rows?: PackedRows,
 ): tf.Tensor2D {
+  // packed rows go back to the padded layout for the attention core, whose mask expects it
+  const padded = (t: tf.Tensor2D) => (rows ? unpackRows(t, rows) : t);
   // the 1/sqrt(headDim) of the scores is folded into ropeQ's tables
-  const q = applyRope(project(h, l.wq, l.bq, layer, 'wq', opts), ropeQ);
-  const k = applyRope(project(h, l.wk, l.bk, layer, 'wk', opts), ropeK);
-  const v = project(h, l.wv, l.bv, layer, 'wv', opts);
-  const out = groupedAttention(q, k, v, bias, { batch: batch.batch, seqLen: batch.seqLen, heads: c.nHeads, kvHeads: c.nKvHeads, headDim: c.headDim });
-  return project(out, l.wo, l.bo, layer, 'wo', opts);
+  const q = applyRope(padded(project(h, l.wq, l.bq, layer, 'wq', opts, rows)), ropeQ);
+  const k = applyRope(padded(project(h, l.wk, l.bk, layer, 'wk', opts, rows)), ropeK);
+  const v = padded(project(h, l.wv, l.bv, layer, 'wv', opts, rows));
+  let out = groupedAttention(q, k, v, bias, { batch: batch.batch, seqLen: batch.seqLen, heads: c.nHeads, kvHeads: c.nKvHeads, headDim: c.headDim });
+  if (rows) out = tf.gather(out, rows.keepIndex) as tf.Tensor2D;
+  return project(out, l.wo, l.bo, layer, 'wo', opts, rows);
 }
 
-function mlp(l: LayerWeights, layer: number, h: tf.Tensor2D, opts: ForwardOptions): tf.Tensor2D {
-  const gate = project(h, l.wGate, undefined, layer, 'wGate', opts);
-  const up = project(h, l.wUp, undefined, layer, 'wUp', opts);
-  return project(swiGlu(gate, up), l.wDown, undefined, layer, 'wDown', opts);
+function mlp(l: LayerWeights, layer: number, h: tf.Tensor2D, opts: ForwardOptions, rows?: PackedRows): tf.Tensor2D {
+  const gate = project(h, l.wGate, undefined, layer, 'wGate', opts, rows);
+  const up = project(h, l.wUp, undefined, layer, 'wUp', opts, rows);
+  return project(swiGlu(gate, up), l.wDown, undefined, layer, 'wDown', opts, rows);
 }
 
 /** JS copies of frozen embedding tables, read once per table (wasm/cpu only, small tables only). */
@@ -146,14 +155,20 @@ function runLayers(model: Decoder, batch: TokenBatch, x: tf.Tensor2D, from: numb
   const ropeQ = ropeTables(positions, c.nHeads, c.headDim, c.ropeTheta, 1 / Math.sqrt(c.headDim));
   const ropeK = ropeTables(positions, c.nKvHeads, c.headDim, c.ropeTheta);
   const bias = attentionBias(batch, G, opts.attention);
-  const constants = [ropeQ.cos, ropeQ.sin, ropeQ.swap, ropeK.cos, ropeK.sin, ropeK.swap, bias];
+  const packing = opts.skipPadding ? realRows(batch.mask) : undefined;
+  const packIndices = packing ? [tf.tensor1d(packing.keep, 'int32'), tf.tensor1d(packing.unpack, 'int32')] : [];
+  const constants = [ropeQ.cos, ropeQ.sin, ropeQ.swap, ropeK.cos, ropeK.sin, ropeK.swap, bias, ...packIndices];
+  const rowsOf = (index: tf.Tensor[]): PackedRows | undefined => packing && { keep: packing.keep, paddedRows: packing.paddedRows, keepIndex: index[0] as tf.Tensor1D, unpackIndex: index[1] as tf.Tensor1D };
   const states: tf.Tensor2D[] = [x];
+  // with skipPadding the layers run on the real-token rows; each returned state is unpacked
+  if (packing) x = tf.gather(x, packIndices[0]!) as tf.Tensor2D;
   w.layers.slice(from, to).forEach((l, j) => {
     const i = from + j;
-    const layer = (input: tf.Tensor2D, [qCos, qSin, qSwap, kCos, kSin, kSwap, mask]: tf.Tensor[]): tf.Tensor2D => {
+    const layer = (input: tf.Tensor2D, [qCos, qSin, qSwap, kCos, kSin, kSwap, mask, ...index]: tf.Tensor[]): tf.Tensor2D => {
       const rq = { cos: qCos, sin: qSin, swap: qSwap } as RopeTables, rk = { cos: kCos, sin: kSin, swap: kSwap } as RopeTables;
-      const h = tf.add(input, attention(c, l, i, rmsNorm(input, l.attnNorm, c.normEps), batch, rq, rk, mask as tf.Tensor4D, opts)) as tf.Tensor2D;
-      return tf.add(h, mlp(l, i, rmsNorm(h, l.mlpNorm, c.normEps), opts)) as tf.Tensor2D;
+      const rows = rowsOf(index);
+      const h = tf.add(input, attention(c, l, i, rmsNorm(input, l.attnNorm, c.normEps), batch, rq, rk, mask as tf.Tensor4D, opts, rows)) as tf.Tensor2D;
+      return tf.add(h, mlp(l, i, rmsNorm(h, l.mlpNorm, c.normEps), opts, rows)) as tf.Tensor2D;
     };
     // One tidy per layer frees its intermediates as soon as the layer is done (a gradient tape keeps
     // what its backward pass needs): without it a 32×64 SmolLM2 batch held every layer's at once (4.1 GB).
@@ -162,7 +177,8 @@ function runLayers(model: Decoder, batch: TokenBatch, x: tf.Tensor2D, from: numb
     states.push(x);
   });
   if (to === c.nLayers) states[states.length - 1] = rmsNorm(x, w.finalNorm, c.normEps);
-  return states.map((s) => s.reshape([B, T, c.dim]) as tf.Tensor3D);
+  const rows = rowsOf(packIndices);
+  return states.map((s, n) => (rows && n > 0 ? unpackRows(s, rows) : s).reshape([B, T, c.dim]) as tf.Tensor3D);
 }
 
 /**

@@ -5,7 +5,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { Decoder } from './weights.ts';
 import { PROJECTIONS, type Projection } from './config.ts';
 import type { ProjectionAdapter } from './decoder.ts';
-import { dropout } from './kernels/dropout.ts';
+import type { PackedRows } from './packed-rows.ts';
+import { dropout, dropoutRows } from './kernels/dropout.ts';
 import { mulberry32 } from '../util/random.ts';
 
 export interface LoraOptions {
@@ -70,12 +71,14 @@ export class Lora implements ProjectionAdapter {
     this.dropoutCalls = 0;
   }
 
-  delta(x: tf.Tensor2D, layer: number, projection: Projection): tf.Tensor2D | undefined {
+  /** `rows`: x holds these rows of the padded batch; they get the masks the padded batch's rows would */
+  delta(x: tf.Tensor2D, layer: number, projection: Projection, rows?: PackedRows): tf.Tensor2D | undefined {
     const a = this.variables[`layers.${layer}.${projection}.lora_A`];
     if (!a) return undefined;
     const b = this.variables[`layers.${layer}.${projection}.lora_B`]!;
     const p = this.options.dropout;
-    const h = this.training && p > 0 ? dropout(x, p, this.dropoutSeed * 7919 + this.dropoutCalls++) : x;
+    const seed = this.training && p > 0 ? this.dropoutSeed * 7919 + this.dropoutCalls++ : undefined;
+    const h = seed === undefined ? x : rows ? dropoutRows(x, p, seed, rows.keep, rows.paddedRows) : dropout(x, p, seed);
     return tf.mul(tf.matMul(tf.matMul(h as tf.Tensor2D, a as tf.Tensor2D), b as tf.Tensor2D), this.scale) as tf.Tensor2D;
   }
 }

@@ -8,6 +8,7 @@ import { mulberry32 } from '../util/random.ts';
 import { layerNormOp } from '../model/kernels/layernorm-grad.ts';
 import { gegluOp } from '../model/kernels/geglu-grad.ts';
 import { softmaxAttention } from '../model/kernels/attention-grad.ts';
+import { packRows, unpackRows, type PackedRows } from '../model/packed-rows.ts';
 
 let uid = 0; // tf.variable names must be unique per process
 
@@ -125,8 +126,10 @@ export function crossAttentionParams(p: ParamFactory, name: string, qDim: number
  * `keyMask` [B, Nc] (1 = attend) hides padding. Returns [B, Nq, qDim] (without the residual).
  * Either side may be a 2-D array shared by every sequence (the trainable latents, [N, dim]): its
  * LayerNorm and projections then run once instead of once per sequence (the same numbers).
+ * `contextRows` (with keyMask, its ones): the context's keys and values are computed for these rows
+ * only, zeros at the masked ones, which the mask hides (the same numbers, less work).
  */
-export function crossAttention(a: CrossAttentionParams, q: tf.Tensor3D | tf.Tensor2D, c: tf.Tensor3D | tf.Tensor2D, keyMask?: tf.Tensor2D): tf.Tensor3D {
+export function crossAttention(a: CrossAttentionParams, q: tf.Tensor3D | tf.Tensor2D, c: tf.Tensor3D | tf.Tensor2D, keyMask?: tf.Tensor2D, contextRows?: PackedRows): tf.Tensor3D {
   const B = q.rank === 3 ? q.shape[0] : c.rank === 3 ? c.shape[0] : undefined;
   if (B === undefined) throw new Error('crossAttention: queries or context must have a batch dimension');
   const Nq = q.shape[q.rank - 2]!, Nc = c.shape[c.rank - 2]!;
@@ -137,10 +140,13 @@ export function crossAttention(a: CrossAttentionParams, q: tf.Tensor3D | tf.Tens
     return (x.rank === 2 ? tf.broadcastTo(heads, [B, H, n, D]) : heads).reshape([B * H, n, D]) as tf.Tensor3D;
   };
   const qn = layerNorm(q, a.normQ);
-  const cn = layerNorm(c, a.normKv);
+  if (contextRows && !(keyMask && c.rank === 3)) throw new Error('crossAttention: contextRows needs a batched context and its key mask');
+  const cRows = contextRows ? packRows(c.reshape([-1, c.shape[c.rank - 1]!]) as tf.Tensor2D, contextRows) : c;
+  const cn = layerNorm(cRows, a.normKv);
+  const project = (w: tf.Tensor) => (contextRows ? unpackRows(dense(cn, w) as tf.Tensor2D, contextRows).reshape([B, Nc, H * D]) : dense(cn, w));
   const Q = split(tf.mul(dense(qn, a.wq), 1 / Math.sqrt(D)), Nq);
-  const K = split(dense(cn, a.wk), Nc);
-  const V = split(dense(cn, a.wv), Nc);
+  const K = split(project(a.wk), Nc);
+  const V = split(project(a.wv), Nc);
   const bias = keyMask ? tf.mul(tf.sub(1, keyMask), -1e9).reshape([B, 1, 1, Nc]) as tf.Tensor4D : undefined;
   const out = softmaxAttention(Q, K, V, bias, H).reshape([B, H, Nq, D]).transpose([0, 2, 1, 3]).reshape([B, Nq, H * D]);
   return dense(out, a.wo) as tf.Tensor3D;

@@ -21,10 +21,11 @@ export const lastLayerTrainablePooling = {
       name: 'last-layer-trainable',
       options: { ...sizes, maskPadding, ...(lrScale !== 1 ? { lrScale } : {}) },
       variables: head.params.variables,
-      pool({ hiddenStates, mask, lastIndex, attention }: PoolingInput) {
+      pool({ hiddenStates, mask, lastIndex, attention, rows }: PoolingInput) {
         const last = hiddenStates.at(-1)!;
         if (attention === 'causal') return head.apply(gatherLast(last, lastIndex).expandDims(1) as tf.Tensor3D);
-        return head.apply(last, maskPadding ? mask : undefined);
+        // with padding masked, its keys and values need not be computed
+        return maskPadding ? head.apply(last, mask, rows) : head.apply(last);
       },
     };
   },

@@ -8,6 +8,7 @@ import { maskedMean, numberOption, registerPooling, type Pooling, type PoolingIn
 import { ParamFactory, crossAttention, crossAttentionParams, feedForward, feedForwardParams } from './blocks.ts';
 import { defaultLatentAttentionSizes, headSizes } from './head-sizes.ts';
 import type { DecoderConfig } from '../model/config.ts';
+import { packRows, unpackRows } from '../model/packed-rows.ts';
 
 export const latentAttentionPooling = {
   name: 'latent-attention',
@@ -24,11 +25,16 @@ export const latentAttentionPooling = {
       name,
       options: { latents, heads, headDim, ffMult, ...(lrScale !== 1 ? { lrScale } : {}) },
       variables: p.variables,
-      pool({ hiddenStates, mask }: PoolingInput) {
-        const tokens = hiddenStates.at(-1)!;
+      pool({ hiddenStates, mask, rows }: PoolingInput) {
+        const last = hiddenStates.at(-1)!;
+        const [B, T, d] = last.shape;
+        // every token's work is its own and the mean masks padding: only the real tokens are computed,
+        // as one sequence of them
+        const tokens = rows ? packRows(last.reshape([B * T, d]) as tf.Tensor2D, rows).expandDims(0) as tf.Tensor3D : last;
         // the latents are the same for every sequence: their norm and key/value projections run once
         let x = tf.add(tokens, crossAttention(attn, tokens, kv.value as tf.Tensor2D)) as tf.Tensor3D;
         x = tf.add(x, feedForward(ff, x)) as tf.Tensor3D;
+        if (rows) x = unpackRows(x.reshape([-1, d]) as tf.Tensor2D, rows).reshape([B, T, d]) as tf.Tensor3D;
         return maskedMean(x, mask);
       },
     };

@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ParamFactory, crossAttention, crossAttentionParams, feedForward, feedForwardParams } from './blocks.ts';
 import type { HeadSizes } from './head-sizes.ts';
+import type { PackedRows } from '../model/packed-rows.ts';
 
 export class LatentQueryHead {
   readonly params: ParamFactory;
@@ -19,11 +20,12 @@ export class LatentQueryHead {
     this.ff = feedForwardParams(this.params, 'ff', dim, sizes.ffMult);
   }
 
-  /** inputs [B, N, dim] with keyMask [B, N] (or none) → [B, dim] */
-  apply(inputs: tf.Tensor3D, keyMask?: tf.Tensor2D): tf.Tensor2D {
+  /** inputs [B, N, dim] with keyMask [B, N] (or none) → [B, dim]; `rows`: keyMask's ones, whose
+   *  keys and values alone are computed */
+  apply(inputs: tf.Tensor3D, keyMask?: tf.Tensor2D, rows?: PackedRows): tf.Tensor2D {
     // the latents are the same for every sequence: their norm and query projection run once
     const latents = this.latents.value as tf.Tensor2D;
-    let x = tf.add(latents, crossAttention(this.attn, latents, inputs, keyMask)) as tf.Tensor3D;
+    let x = tf.add(latents, crossAttention(this.attn, latents, inputs, keyMask, rows)) as tf.Tensor3D;
     x = tf.add(x, feedForward(this.ff, x)) as tf.Tensor3D;
     return tf.mean(x, 1) as tf.Tensor2D;
   }

@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { AttentionMode } from '../model/decoder.ts';
 import type { DecoderConfig } from '../model/config.ts';
+import type { PackedRows } from '../model/packed-rows.ts';
 
 export interface PoolingInput {
   /** nLayers + 1 tensors [batch, seq, dim]: embeddings, then layer 1..L (the last after the final norm) */
@@ -15,6 +16,9 @@ export interface PoolingInput {
   attention: AttentionMode;
   /** true while training (dropout, if a head has any) */
   training: boolean;
+  /** the real tokens' rows of [batch·seq] (undefined: no padding), for a head whose per-token work
+   *  need not touch padding (src/model/packed-rows.ts) */
+  rows?: PackedRows;
 }
 
 export interface Pooling {

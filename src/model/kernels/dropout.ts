@@ -167,3 +167,22 @@ export function dropout(x: tf.Tensor, rate: number, seed: number): tf.Tensor {
   if (rate === 0) return x.clone();
   return tf.mul(x, multiplierTensor(x.shape, rate, seed));
 }
+
+/**
+ * Dropout of some rows of a [paddedRows, cols] matrix, x holding just those rows (`keep`, ascending
+ * or not): each row gets the multipliers `dropout` would give it in the whole matrix, so skipping
+ * padding rows (src/model/decoder.ts skipPadding) leaves the real rows' masks as they were.
+ */
+export function dropoutRows(x: tf.Tensor2D, rate: number, seed: number, keep: Int32Array, paddedRows: number): tf.Tensor2D {
+  if (!(rate >= 0 && rate < 1)) throw new Error(`dropout: rate must be in [0, 1), got ${rate}`);
+  const [n, cols] = x.shape;
+  if (keep.length !== n) throw new Error(`dropoutRows: ${n} rows but ${keep.length} row indices`);
+  if (rate === 0) return x.clone();
+  const all = dropoutMultipliers(paddedRows * cols, rate, seed);
+  const m = new Float32Array(n * cols);
+  keep.forEach((r, i) => {
+    if (!(r >= 0 && r < paddedRows)) throw new RangeError(`dropoutRows: row ${r} outside 0..${paddedRows - 1}`);
+    m.set(all.subarray(r * cols, (r + 1) * cols), i * cols);
+  });
+  return tf.mul(x, tf.tensor2d(m, [n, cols]));
+}
