@@ -81,7 +81,7 @@ async function main(): Promise<void> {
         // the next point's mean loss covers the steps since the last kept point, some of them before the checkpoint
         const since = kept.at(-1)?.step ?? 0;
         for (const r of readLosses(dir, design.name)) if (r.step > since && r.step <= resumeStep) { lossSum += r.loss; lossN += 1; }
-        log(`[curves] ${design.name}: resuming from the checkpoint at step ${resumeStep} (${kept.length} points kept)`);
+        log(`[curves] ${design.name}: resuming from the checkpoint at step ${resumeStep} (${kept.length} curve point${kept.length === 1 ? '' : 's'} kept)`);
       }
       const t0 = Date.now() - (rows.filter((r) => r.step <= (resumeStep ?? -1)).at(-1)?.seconds ?? 0) * 1000;
       const evaluate = async (step: number, em: Parameters<NonNullable<Parameters<typeof train>[0]['afterStep']>>[2]) => {

@@ -388,7 +388,8 @@ export class PrefixCache {
     const { batch: B, seqLen: T } = batch;
     const last = new Int32Array(B).map((_, r) => r * T + T - 1);
     const flat = tf.tidy(() => {
-      const states = forwardPrefix(this.model, batch, F, this.identity.attention);
+      // a record keeps the real tokens' states, the EOS vector and the masked mean: no padded position
+      const states = forwardPrefix(this.model, batch, F, this.identity.attention, true);
       const mask = tf.tensor2d(Float32Array.from(batch.mask), [B, T]);
       const layers = states.slice(1);
       const eos = tf.stack(layers.map((h) => gatherLast(h, tf.tensor1d(last, 'int32'))), 1); // [B, F, d]

@@ -184,11 +184,11 @@ function runLayers(model: Decoder, batch: TokenBatch, x: tf.Tensor2D, from: numb
 /**
  * The frozen prefix: embeddings and layers 0..frozen−1 without any adapter, as `forward`'s
  * hiddenStates[0..frozen] (frozen + 1 tensors [batch, seq, dim]; none after the final norm unless
- * frozen is every layer). Call inside tf.tidy.
+ * frozen is every layer; `skipPadding`: see ForwardOptions). Call inside tf.tidy.
  */
-export function forwardPrefix(model: Decoder, batch: TokenBatch, frozen: number, attention: AttentionMode): tf.Tensor3D[] {
+export function forwardPrefix(model: Decoder, batch: TokenBatch, frozen: number, attention: AttentionMode, skipPadding = false): tf.Tensor3D[] {
   if (!(Number.isInteger(frozen) && frozen >= 0 && frozen <= model.config.nLayers)) throw new RangeError(`forwardPrefix: ${frozen} frozen layers of ${model.config.nLayers}`);
-  return runLayers(model, batch, embedTokens(model.weights.embed, batch.ids), 0, frozen, { attention });
+  return runLayers(model, batch, embedTokens(model.weights.embed, batch.ids), 0, frozen, { attention, skipPadding });
 }
 
 /**
