@@ -79,6 +79,8 @@ export class Lora implements ProjectionAdapter {
     const p = this.options.dropout;
     const seed = this.training && p > 0 ? this.dropoutSeed * 7919 + this.dropoutCalls++ : undefined;
     const h = seed === undefined ? x : rows ? dropoutRows(x, p, seed, rows.keep, rows.paddedRows) : dropout(x, p, seed);
-    return tf.mul(tf.matMul(tf.matMul(h as tf.Tensor2D, a as tf.Tensor2D), b as tf.Tensor2D), this.scale) as tf.Tensor2D;
+    // α/r scales the [rows, r] product rather than the [rows, out] one (PEFT scales the output):
+    // the same numbers up to rounding, a multiply over r columns instead of up to 1,536
+    return tf.matMul(tf.mul(tf.matMul(h as tf.Tensor2D, a as tf.Tensor2D), this.scale), b as tf.Tensor2D) as tf.Tensor2D;
   }
 }
