@@ -132,24 +132,42 @@ export function crossAttentionParams(p: ParamFactory, name: string, qDim: number
 export function crossAttention(a: CrossAttentionParams, q: tf.Tensor3D | tf.Tensor2D, c: tf.Tensor3D | tf.Tensor2D, keyMask?: tf.Tensor2D, contextRows?: PackedRows): tf.Tensor3D {
   const B = q.rank === 3 ? q.shape[0] : c.rank === 3 ? c.shape[0] : undefined;
   if (B === undefined) throw new Error('crossAttention: queries or context must have a batch dimension');
+  if (keyMask && c.rank !== 3) throw new Error('crossAttention: a key mask needs a batched context');
   const Nq = q.shape[q.rank - 2]!, Nc = c.shape[c.rank - 2]!;
   const { heads: H, headDim: D } = a;
-  // [rows…, n, H·D] → [B·H, n, D]; a shared [n, H·D] is projected once and broadcast over the batch
-  const split = (x: tf.Tensor, n: number) => {
-    const heads = x.reshape([-1, n, H, D]).transpose([0, 2, 1, 3]);
-    return (x.rank === 2 ? tf.broadcastTo(heads, [B, H, n, D]) : heads).reshape([B * H, n, D]) as tf.Tensor3D;
-  };
   const qn = layerNorm(q, a.normQ);
   if (contextRows && !(keyMask && c.rank === 3)) throw new Error('crossAttention: contextRows needs a batched context and its key mask');
   const cRows = contextRows ? packRows(c.reshape([-1, c.shape[c.rank - 1]!]) as tf.Tensor2D, contextRows) : c;
   const cn = layerNorm(cRows, a.normKv);
   const project = (w: tf.Tensor) => (contextRows ? unpackRows(dense(cn, w) as tf.Tensor2D, contextRows).reshape([B, Nc, H * D]) : dense(cn, w));
-  const Q = split(tf.mul(dense(qn, a.wq), 1 / Math.sqrt(D)), Nq);
-  const K = split(project(a.wk), Nc);
-  const V = split(project(a.wv), Nc);
-  const bias = keyMask ? tf.mul(tf.sub(1, keyMask), -1e9).reshape([B, 1, 1, Nc]) as tf.Tensor4D : undefined;
-  const out = softmaxAttention(Q, K, V, bias, H).reshape([B, H, Nq, D]).transpose([0, 2, 1, 3]).reshape([B, Nq, H * D]);
-  return dense(out, a.wo) as tf.Tensor3D;
+  const Qf = tf.mul(dense(qn, a.wq), 1 / Math.sqrt(D)), Kf = project(a.wk), Vf = project(a.wv);
+  const bias = keyMask ? tf.mul(tf.sub(1, keyMask), -1e9) as tf.Tensor2D : undefined;
+  const wo = a.wo;
+  const qDim = wo.shape[1]!;
+  if (q.rank === 3 && c.rank === 3) {
+    // both per sequence: heads as batch items, [B·H, n, D]
+    const split = (x: tf.Tensor, n: number) => x.reshape([B, n, H, D]).transpose([0, 2, 1, 3]).reshape([B * H, n, D]) as tf.Tensor3D;
+    const out = softmaxAttention(split(Qf, Nq), split(Kf, Nc), split(Vf, Nc), bias?.reshape([B, 1, 1, Nc]) as tf.Tensor4D | undefined, H);
+    return dense(out.reshape([B, H, Nq, D]).transpose([0, 2, 1, 3]).reshape([B, Nq, H * D]), wo) as tf.Tensor3D;
+  }
+  // One side is shared. The output projection goes into the values first: out·Wo = Σ_h P_h (V_h Wo_h),
+  // the same numbers up to rounding, and it never forms the [rows, Nq, H·D] attention output: for a
+  // latent-query head (Nq = 108 latents, H·D = 9,216 at SmolLM2's width, Nc ≤ 64) about a third of
+  // the multiply-adds and memory of attending, then projecting.
+  const byHead = (x: tf.Tensor) => x.reshape([-1, H, D]).transpose([1, 0, 2]) as tf.Tensor3D; // [H, rows·n, D]
+  const vw = tf.matMul(byHead(Vf), wo.reshape([H, D, qDim]) as tf.Tensor3D); // [H, rows·Nc, qDim]
+  const scores = tf.matMul(byHead(Qf), byHead(Kf), false, true); // [H, rows·Nq, rows·Nc], one side's rows = 1
+  if (q.rank === 2) {
+    // shared queries (the latents) over each sequence's context: P [H, Nq, B, Nc]
+    let s: tf.Tensor = scores.reshape([H, Nq, B, Nc]);
+    if (bias) s = tf.add(s, bias.reshape([1, 1, B, Nc]));
+    const p = tf.softmax(s, -1).transpose([2, 1, 0, 3]).reshape([B, Nq, H * Nc]) as tf.Tensor3D;
+    const v = vw.reshape([H, B, Nc, qDim]).transpose([1, 0, 2, 3]).reshape([B, H * Nc, qDim]) as tf.Tensor3D;
+    return tf.matMul(p, v);
+  }
+  // each sequence's queries over a shared context (NV-Embed's latent array): P [H, B·Nq, Nc]
+  const p = tf.softmax(scores, -1).transpose([1, 0, 2]).reshape([B * Nq, H * Nc]) as tf.Tensor2D;
+  return tf.matMul(p, vw.reshape([H * Nc, qDim]) as tf.Tensor2D).reshape([B, Nq, qDim]) as tf.Tensor3D;
 }
 
 /**
