@@ -105,8 +105,8 @@ export const PROFILES: Record<string, Profile> = {
     // and Reranking by whole queries), run over 3 seeds (`reproduce --seeds 1,2,3`). What it changes and
     // why, each measured (docs/results/diagnosis, docs/results/learning-curves-k4):
     //  - loraLayers 4: LoRA on the top 4 of 30 layers, the frozen 26 cached once per text and attention
-    //    mode (src/embedding/prefix-cache.ts). A warm step costs 0.9 s (m1) to 3.8 s (m4) instead of
-    //    7–11 s, and a cached text encodes at ~130 texts/s instead of ~20: the only way 3 seeds × 6
+    //    mode (src/embedding/prefix-cache.ts). A warm step costs 0.5 s (m1) to 2.0 s (m5) instead of
+    //    5–7 s (npm run bench, idle), and a cached text encodes at ~120 texts/s instead of ~14: the only way 3 seeds × 6
     //    designs × ~44,000 evaluation texts fit on 2 cores. At equal steps top-4 learns more slowly than
     //    all-layer LoRA (m1 STS 0.158 vs 0.492 at 70 steps), hence the steps.
     //  - steps 600 (4,800 triples), warm-up 60 (the authors' 10%): in the 300-step pilot
