@@ -6,6 +6,9 @@
 //   final loss  the mean of the last tenth of the steps (at least 5 steps: one step's loss is noisy)
 //   flat        the least-squares line through the last fifth of the losses changes by less than
 //               FLAT_TOLERANCE of the final loss across that fifth
+// The change comes with its standard error (from the line's residuals), printed in the note: with a
+// per-step loss over 8 triples it is 12–24% of the final loss on SmolLM2 (docs/results/smollm2-study),
+// larger than the 5% tolerance, so "flat" is rarely established and a small fall or rise is noise.
 
 export const FLAT_TOLERANCE = 0.05;
 export const BASELINE_TOLERANCE = 0.10;
@@ -15,6 +18,8 @@ export interface Convergence {
   final_loss: number;
   /** change of the fitted line across the last fifth, relative to the final loss (negative: still falling) */
   last_fifth_change: number;
+  /** the standard error of last_fifth_change (ordinary least squares, from the residuals) */
+  last_fifth_change_se: number;
   flat: boolean;
   /** final loss relative to the baseline's (1 = equal); null for the baseline itself or without one */
   vs_baseline: number | null;
@@ -37,24 +42,30 @@ export function convergence(losses: readonly number[], baseline?: { name: string
   const final = finalLoss(losses);
   const start = Math.floor(losses.length * 0.8);
   const tail = losses.slice(start);
-  const change = (slope(tail) * (tail.length - 1)) / final;
+  const fit = slope(tail);
+  const change = (fit.slope * (tail.length - 1)) / final;
+  const changeSe = (fit.se * (tail.length - 1)) / final;
   const flat = Math.abs(change) < FLAT_TOLERANCE;
   const vs = baseline ? final / baseline.finalLoss : null;
   const near = vs !== null && vs <= 1 + BASELINE_TOLERANCE;
   const converged = flat || near;
-  const trend = `${change < 0 ? 'falling' : 'rising'} ${(Math.abs(change) * 100).toFixed(0)}% over the last fifth`;
+  const trend = `${change < 0 ? 'falling' : 'rising'} ${(Math.abs(change) * 100).toFixed(0)}% (± ${(changeSe * 100).toFixed(0)}%, one standard error) over the last fifth`;
   const note = converged
     ? `converged: loss ${final.toFixed(2)}${baseline && vs !== null ? ` vs ${baseline.name} ${baseline.finalLoss.toFixed(2)}` : ''}${flat ? ', flat over the last fifth' : ''}`
     : `not converged: loss ${final.toFixed(2)}${baseline ? ` vs ${baseline.name} ${baseline.finalLoss.toFixed(2)}` : ''}, ${trend}`;
-  return { steps: losses.length, final_loss: final, last_fifth_change: change, flat, vs_baseline: vs, converged, note };
+  return { steps: losses.length, final_loss: final, last_fifth_change: change, last_fifth_change_se: changeSe, flat, vs_baseline: vs, converged, note };
 }
 
-/** Least-squares slope of y against 0, 1, 2, … */
-function slope(y: readonly number[]): number {
+/** Least-squares slope of y against 0, 1, 2, …, and its standard error (0 with fewer than 3 points). */
+export function slope(y: readonly number[]): { slope: number; se: number } {
   const n = y.length, mx = (n - 1) / 2, my = y.reduce((a, b) => a + b, 0) / n;
   let sxy = 0, sxx = 0;
   y.forEach((v, i) => { sxy += (i - mx) * (v - my); sxx += (i - mx) ** 2; });
-  return sxx === 0 ? 0 : sxy / sxx;
+  if (sxx === 0) return { slope: 0, se: 0 };
+  const b = sxy / sxx;
+  let rss = 0;
+  y.forEach((v, i) => { rss += (v - my - b * (i - mx)) ** 2; });
+  return { slope: b, se: n > 2 ? Math.sqrt(rss / (n - 2) / sxx) : 0 };
 }
 
 /** A design's verdict over the seeds of a run (stats.json → convergence[design], written by compare). */
