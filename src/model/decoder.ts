@@ -14,7 +14,7 @@ import { groupedAttention } from './kernels/attention-grad.ts';
 import { swiGlu } from './kernels/swiglu-grad.ts';
 import { checkpointed } from './kernels/checkpoint.ts';
 import { syncReadsWork } from '../backend/sync-reads.ts';
-import { realRows, unpackRows, type PackedRows } from './packed-rows.ts';
+import { packRows, realRows, unpackRows, type PackedRows } from './packed-rows.ts';
 
 export { rmsNorm };
 
@@ -92,7 +92,7 @@ function attention(
   const k = applyRope(padded(project(h, l.wk, l.bk, layer, 'wk', opts, rows)), ropeK);
   const v = padded(project(h, l.wv, l.bv, layer, 'wv', opts, rows));
   let out = groupedAttention(q, k, v, bias, { batch: batch.batch, seqLen: batch.seqLen, heads: c.nHeads, kvHeads: c.nKvHeads, headDim: c.headDim });
-  if (rows) out = tf.gather(out, rows.keepIndex) as tf.Tensor2D;
+  if (rows) out = packRows(out, rows);
   return project(out, l.wo, l.bo, layer, 'wo', opts, rows);
 }
 
@@ -161,7 +161,8 @@ function runLayers(model: Decoder, batch: TokenBatch, x: tf.Tensor2D, from: numb
   const rowsOf = (index: tf.Tensor[]): PackedRows | undefined => packing && { keep: packing.keep, paddedRows: packing.paddedRows, keepIndex: index[0] as tf.Tensor1D, unpackIndex: index[1] as tf.Tensor1D };
   const states: tf.Tensor2D[] = [x];
   // with skipPadding the layers run on the real-token rows; each returned state is unpacked
-  if (packing) x = tf.gather(x, packIndices[0]!) as tf.Tensor2D;
+  const rows = rowsOf(packIndices);
+  if (rows) x = packRows(x, rows);
   w.layers.slice(from, to).forEach((l, j) => {
     const i = from + j;
     const layer = (input: tf.Tensor2D, [qCos, qSin, qSwap, kCos, kSin, kSwap, mask, ...index]: tf.Tensor[]): tf.Tensor2D => {
@@ -177,7 +178,6 @@ function runLayers(model: Decoder, batch: TokenBatch, x: tf.Tensor2D, from: numb
     states.push(x);
   });
   if (to === c.nLayers) states[states.length - 1] = rmsNorm(x, w.finalNorm, c.normEps);
-  const rows = rowsOf(packIndices);
   return states.map((s, n) => (rows && n > 0 ? unpackRows(s, rows) : s).reshape([B, T, c.dim]) as tf.Tensor3D);
 }
 
