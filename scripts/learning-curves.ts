@@ -74,16 +74,16 @@ async function main(): Promise<void> {
       // an unfinished curve goes on from its last checkpoint (its points up to it kept); without one it starts again
       const resumeStep = existsSync(checkpointStateFile(dir, design.name)) ? readCheckpointState(checkpointDir(dir, design.name)).step : null;
       let lossSum = 0, lossN = 0;
+      const kept = resumeStep === null ? [] : rows.filter((r) => r.step <= resumeStep);
       if (resumeStep === null) rmSync(designDir(dir, design.name), { recursive: true, force: true });
       else {
-        const kept = rows.filter((r) => r.step <= resumeStep);
         writeFileAtomic(curveFile, kept.map((r) => JSON.stringify(r, finiteOrNull) + '\n').join(''));
         // the next point's mean loss covers the steps since the last kept point, some of them before the checkpoint
         const since = kept.at(-1)?.step ?? 0;
         for (const r of readLosses(dir, design.name)) if (r.step > since && r.step <= resumeStep) { lossSum += r.loss; lossN += 1; }
         log(`[curves] ${design.name}: resuming from the checkpoint at step ${resumeStep} (${kept.length} curve point${kept.length === 1 ? '' : 's'} kept)`);
       }
-      const t0 = Date.now() - (rows.filter((r) => r.step <= (resumeStep ?? -1)).at(-1)?.seconds ?? 0) * 1000;
+      const t0 = Date.now() - (kept.at(-1)?.seconds ?? 0) * 1000;
       const evaluate = async (step: number, em: Parameters<NonNullable<Parameters<typeof train>[0]['afterStep']>>[2]) => {
         const scores: Record<string, number> = {};
         for (const task of tasks) {

@@ -7,7 +7,6 @@ import * as tf from '@tensorflow/tfjs';
 import { mulberry32 } from '../util/random.ts';
 import { layerNormOp } from '../model/kernels/layernorm-grad.ts';
 import { gegluOp } from '../model/kernels/geglu-grad.ts';
-import { softmaxAttention } from '../model/kernels/attention-grad.ts';
 import { packRows, unpackRows, type PackedRows } from '../model/packed-rows.ts';
 
 let uid = 0; // tf.variable names must be unique per process
@@ -124,19 +123,19 @@ export function crossAttentionParams(p: ParamFactory, name: string, qDim: number
 /**
  * Pre-norm multi-head cross-attention: queries q [B, Nq, qDim] attend over context c [B, Nc, kvDim];
  * `keyMask` [B, Nc] (1 = attend) hides padding. Returns [B, Nq, qDim] (without the residual).
- * Either side may be a 2-D array shared by every sequence (the trainable latents, [N, dim]): its
- * LayerNorm and projections then run once instead of once per sequence (the same numbers).
+ * One side is a 2-D array shared by every sequence (the trainable latents, [N, dim]): its LayerNorm
+ * and projections run once instead of once per sequence (the same numbers).
  * `contextRows` (with keyMask, its ones): the context's keys and values are computed for these rows
  * only, zeros at the masked ones, which the mask hides (the same numbers, less work).
  */
 export function crossAttention(a: CrossAttentionParams, q: tf.Tensor3D | tf.Tensor2D, c: tf.Tensor3D | tf.Tensor2D, keyMask?: tf.Tensor2D, contextRows?: PackedRows): tf.Tensor3D {
-  const B = q.rank === 3 ? q.shape[0] : c.rank === 3 ? c.shape[0] : undefined;
-  if (B === undefined) throw new Error('crossAttention: queries or context must have a batch dimension');
+  if (q.rank === c.rank) throw new Error('crossAttention: one of queries and context must be batched [B, n, dim], the other shared [n, dim]');
+  const B = q.rank === 3 ? q.shape[0] : c.shape[0]!;
   if (keyMask && c.rank !== 3) throw new Error('crossAttention: a key mask needs a batched context');
   const Nq = q.shape[q.rank - 2]!, Nc = c.shape[c.rank - 2]!;
   const { heads: H, headDim: D } = a;
   const qn = layerNorm(q, a.normQ);
-  if (contextRows && !(keyMask && c.rank === 3)) throw new Error('crossAttention: contextRows needs a batched context and its key mask');
+  if (contextRows && !keyMask) throw new Error('crossAttention: contextRows needs the key mask');
   const cRows = contextRows ? packRows(c.reshape([-1, c.shape[c.rank - 1]!]) as tf.Tensor2D, contextRows) : c;
   const cn = layerNorm(cRows, a.normKv);
   const project = (w: tf.Tensor) => (contextRows ? unpackRows(dense(cn, w) as tf.Tensor2D, contextRows).reshape([B, Nc, H * D]) : dense(cn, w));
@@ -144,16 +143,10 @@ export function crossAttention(a: CrossAttentionParams, q: tf.Tensor3D | tf.Tens
   const bias = keyMask ? tf.mul(tf.sub(1, keyMask), -1e9) as tf.Tensor2D : undefined;
   const wo = a.wo;
   const qDim = wo.shape[1]!;
-  if (q.rank === 3 && c.rank === 3) {
-    // both per sequence: heads as batch items, [B·H, n, D]
-    const split = (x: tf.Tensor, n: number) => x.reshape([B, n, H, D]).transpose([0, 2, 1, 3]).reshape([B * H, n, D]) as tf.Tensor3D;
-    const out = softmaxAttention(split(Qf, Nq), split(Kf, Nc), split(Vf, Nc), bias?.reshape([B, 1, 1, Nc]) as tf.Tensor4D | undefined, H);
-    return dense(out.reshape([B, H, Nq, D]).transpose([0, 2, 1, 3]).reshape([B, Nq, H * D]), wo) as tf.Tensor3D;
-  }
-  // One side is shared. The output projection goes into the values first: out·Wo = Σ_h P_h (V_h Wo_h),
+  // The output projection goes into the values first: out·Wo = Σ_h P_h (V_h Wo_h),
   // the same numbers up to rounding, and it never forms the [rows, Nq, H·D] attention output: for a
-  // latent-query head (Nq = 108 latents, H·D = 9,216 at SmolLM2's width, Nc ≤ 64) about a third of
-  // the multiply-adds and memory of attending, then projecting.
+  // latent-query head (Nq = 108 latents, H·D = 9,216 at SmolLM2's width, Nc ≤ 64) under half the
+  // attention's multiply-adds of attending, then projecting (m5: ~6 against ~15 GMAC per batch of 24).
   const byHead = (x: tf.Tensor) => x.reshape([-1, H, D]).transpose([1, 0, 2]) as tf.Tensor3D; // [H, rows·n, D]
   const vw = tf.matMul(byHead(Vf), wo.reshape([H, D, qDim]) as tf.Tensor3D); // [H, rows·Nc, qDim]
   const scores = tf.matMul(byHead(Qf), byHead(Kf), false, true); // [H, rows·Nq, rows·Nc], one side's rows = 1

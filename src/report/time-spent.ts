@@ -3,6 +3,7 @@
 // seconds, and the part spent encoding texts, which includes computing frozen prefixes). A design
 // evaluated in an earlier invocation keeps the time that invocation spent, so a resumed study reports
 // the work it did once, not the near-zero time of finding it done.
+import { lossLogSeconds } from '../training/checkpoint.ts';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename } from 'node:path';
 import { lossFile, resultsDir, resultsFile, seedDirs } from '../run-folder.ts';
@@ -24,12 +25,7 @@ export function timeSpent(runDir: string): TimeSpent[] {
     const evaluated = existsSync(resultsDir(dir)) ? readdirSync(resultsDir(dir)).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)) : [];
     const trained = readdirSync(dir).filter((d) => existsSync(lossFile(dir, d)));
     for (const design of [...new Set([...trained, ...evaluated])].sort()) {
-      let train: number | null = null;
-      if (existsSync(lossFile(dir, design))) {
-        const last = readFileSync(lossFile(dir, design), 'utf8').trim().split('\n').at(-1);
-        const seconds = last ? (JSON.parse(last) as { seconds?: unknown }).seconds : undefined;
-        if (typeof seconds === 'number') train = seconds;
-      }
+      const train = lossLogSeconds(lossFile(dir, design));
       let evaluate: number | null = null, encode: number | null = null;
       if (evaluated.includes(design)) {
         const r = JSON.parse(readFileSync(resultsFile(dir, design), 'utf8')) as { seconds?: unknown; cache?: { encode_seconds?: unknown } };

@@ -18,6 +18,14 @@ export function readCheckpointState(ckDir: string): { step: number; sha256: stri
  * checkpoint is dropped), as JSONL text. A partial last line (a crash in the middle of an append) is
  * dropped and reported, so it never blocks a resume.
  */
+/** The seconds of a loss log's last record (its design's training time so far); null without one. */
+export function lossLogSeconds(file: string): number | null {
+  if (!existsSync(file)) return null;
+  const last = readFileSync(file, 'utf8').trimEnd().split('\n').at(-1);
+  const seconds = last ? (JSON.parse(last) as { seconds?: unknown }).seconds : undefined;
+  return typeof seconds === 'number' ? seconds : null;
+}
+
 export function lossLogUpTo(file: string, step: number, log: (s: string) => void): string {
   if (!existsSync(file)) return '';
   const records = readJsonLines<{ step: number }>(readFileSync(file, 'utf8'), file, (line, content) =>

@@ -4,11 +4,11 @@
 // optimizer state) every few steps; `resume` continues from the last one and ends with the same
 // bytes as an uninterrupted run.
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
+import { existsSync, writeFileSync, appendFileSync } from 'node:fs';
 import { AdamW, linearWarmupDecay } from './adamw.ts';
 import { trainStep, tripleBatch, type MicroBatch } from './step.ts';
 import type { Profile } from './profiles.ts';
-import { lossLogUpTo, readCheckpointState } from './checkpoint.ts';
+import { lossLogSeconds, lossLogUpTo, readCheckpointState } from './checkpoint.ts';
 import { assignTensors, loadVerifiedTensors, saveTensors } from '../io/tensors.ts';
 import { ensureDir, writeFileAtomic, writeJsonAtomic } from '../io/atomic.ts';
 import { assertHeadCheckpointCurrent } from '../pooling/head-checkpoint.ts';
@@ -98,7 +98,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   };
   // a resumed run's seconds continue from the checkpoint's, so loss.jsonl's last record is the
   // design's whole training time (without the steps a killed run lost after its last checkpoint)
-  const secondsBefore = start > 0 ? lastLoggedSeconds(lossLog) : 0;
+  const secondsBefore = start > 0 ? lossLogSeconds(lossLog) ?? 0 : 0;
   const t0 = Date.now() - secondsBefore * 1000;
   let tokens = 0;
   let lastLoss = NaN;
@@ -134,13 +134,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
   const seconds = (Date.now() - t0) / 1000 - secondsBefore;
   return { steps: total, finalLoss: lastLoss, seconds, tokensPerSecond: tokens / seconds, resumedFrom, model: em };
-}
-
-/** The seconds of the last record of a loss log (0 when it has none). */
-function lastLoggedSeconds(file: string): number {
-  const last = readFileSync(file, 'utf8').trimEnd().split('\n').at(-1);
-  const seconds = last ? (JSON.parse(last) as { seconds?: unknown }).seconds : undefined;
-  return typeof seconds === 'number' ? seconds : 0;
 }
 
 /**
